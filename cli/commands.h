@@ -1,0 +1,15 @@
+/* cli/commands.h: the subcommands of `kiloml`, one line each (name, one-line help).
+ * Each is implemented as `int kml_cmd_<name>(int argc, char **argv)` in cli/cmd_<name>.c,
+ * with argv[0] the subcommand name; it returns the process exit status. */
+#ifndef KILOML_CLI_COMMANDS_H
+#define KILOML_CLI_COMMANDS_H
+
+#define KML_COMMANDS(X) \
+    X(version, "print the version:            kiloml version")
+
+
+#define KML_DECLARE_CMD(name, help) int kml_cmd_##name(int argc, char **argv);
+KML_COMMANDS(KML_DECLARE_CMD)
+#undef KML_DECLARE_CMD
+
+#endif
