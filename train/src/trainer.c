@@ -349,12 +349,12 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     }
     if (tc->log && e0 == 0)
         fprintf(tc->log, "epoch,lr,train_loss,train_accuracy,val_accuracy,best_val_accuracy,phase,skipped_steps,"
-                         "seconds,samples_per_second\n");
+                         "clipped_steps,grad_norm_mean,grad_norm_max,seconds,samples_per_second\n");
 
     for (int e = e0; e < tc->epochs; e++) {
         double lr = kml_optim_lr(&oc, e, tc->epochs), t_ep = kml_now_seconds();
-        double loss_sum = 0.0;
-        long seen = 0, correct = 0, ep_skipped = 0;
+        double loss_sum = 0.0, gn_sum = 0.0, gn_max = 0.0;
+        long seen = 0, correct = 0, ep_skipped = 0, gn_n = 0;
         kml_rng_shuffle(&rng, order, r.fit.n);
         for (long k = 0; k < per_epoch; k++, step++) {
             int s0 = (int)(k * B), b = r.fit.n - s0 < B ? r.fit.n - s0 : B;
@@ -375,6 +375,11 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
                     memcpy(dHs + ((size_t)(w.len[i] - 1) * b + i) * H, dHsel + (size_t)i * H, (size_t)H * sizeof(float));
                 kml_cell_backward(&r.m, w.X, T, b, w.cache, w.Hs, dHs, cell_scratch, &r.g);
                 took = kml_optim_step(&opt, r.m.block, r.g.block, lr);
+                if (took) {
+                    gn_sum += opt.last_norm;
+                    gn_n++;
+                    if (opt.last_norm > gn_max) gn_max = opt.last_norm;
+                }
             }
             if (!took) {
                 skipped++;
@@ -421,7 +426,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
             fprintf(tc->log, "%d,%.6g,%.6f,%.6f,", e + 1, lr, tr_loss, tr_acc);
             if (val >= 0) fprintf(tc->log, "%.6f,%.6f,", val, best_val);
             else fprintf(tc->log, ",,");
-            fprintf(tc->log, "%d,%ld,%.3f,%.1f\n", kml_iht_phase(&iht, step - 1) + 1, skipped, secs, sps);
+            fprintf(tc->log, "%d,%ld,%ld,%.4g,%.4g,%.3f,%.1f\n", kml_iht_phase(&iht, step - 1) + 1, skipped, opt.clipped,
+                    gn_n ? gn_sum / gn_n : 0.0, gn_max, secs, sps);
             fflush(tc->log);
         }
         sum->epochs = e + 1;
