@@ -376,9 +376,15 @@ static void first_record_end(csv_state *st)
             return;
         }
         if (st->nvalues % o->timesteps) {
-            fail(st, "row %ld: %d value columns is not a multiple of --timesteps %d; expected T x F values "
-                     "(check --timesteps, --skip-cols, --label-col)",
-                 st->first_line, st->nvalues, o->timesteps);
+            int c0 = -1, c1 = -1;
+            for (int c = 0; c < nc; c++)
+                if (st->role[c] == ROLE_VALUE) {
+                    if (c0 < 0) c0 = c;
+                    c1 = c;
+                }
+            fail(st, "row %ld%s, columns %d..%d: %d value columns is not a multiple of --timesteps %d (T x F "
+                     "mismatch); expected T x F values per row (check --timesteps, --skip-cols, --label-col)",
+                 st->first_line, header ? " (header)" : "", c0 + 1, c1 + 1, st->nvalues, o->timesteps);
             return;
         }
     }
