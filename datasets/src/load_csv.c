@@ -522,12 +522,17 @@ static int resolve_labels(csv_state *st, kml_raw_labels *out, int32_t *idmap)
         return 0;
     }
     char sb[64];
+    int any_integer = 0;
+    for (int i = 0; i < t->n && !any_integer; i++) {
+        long long v;
+        any_integer = is_integer(t->names[i], &v);
+    }
     for (int i = 0; i < t->n; i++) {
         long long v;
         if (!is_integer(t->names[i], &v)) {
-            fail(st, "row %ld, column %d: label %s is not an integer; expected an integer class id like the other "
-                     "labels",
-                 t->first_line[i], st->label_col + 1, show(t->names[i], sb, sizeof sb));
+            fail(st, "row %ld, column %d: label %s is not an integer; expected an integer class id %s",
+                 t->first_line[i], st->label_col + 1, show(t->names[i], sb, sizeof sb),
+                 any_integer ? "like the other labels" : "(no label in this column is an integer: check --label-col)");
             return -1;
         }
         if (v < 0 || v >= KML_MAX_CLASSES) {
