@@ -68,6 +68,7 @@ int kml_cmd_eval(int argc, char **argv)
         kml_model_free(&m);
         return 1;
     }
+    kml_data_report_split(&dopt, &data);
     const kml_dataset *t = &data.test;
     int C = m.cfg.C, rc = 1;
     int32_t *pred = malloc((size_t)(t->n ? t->n : 1) * sizeof *pred);

@@ -201,9 +201,7 @@ int kml_cmd_train(int argc, char **argv)
         fprintf(stderr, "kiloml: %s\n", err.msg);
         return 1;
     }
-    if (data.test_held_out && tc.progress)
-        fprintf(stderr, "kiloml: no test data in %s: holding out a seeded stratified %.0f %% as the test split\n",
-                dopt.path, dopt.test_frac * 100);
+    if (tc.progress) kml_data_report_split(&dopt, &data);
 
     /* the CSV log: default MODEL.csv next to the model */
     char *default_log = NULL;
