@@ -10,10 +10,11 @@
 
 #define REAL double
 #define GEMM cblas_dgemm
-#define EXP exp
 #define TANH tanh
+#define SIGM(x) (1.0 / (1.0 + exp(-(x))))
 #define MODEL kml_model_f64
 #define KML_API(name) name##_f64
+#define KML_VEC_CLONES
 
 #include "gen_cells_all.h"
 

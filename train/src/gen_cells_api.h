@@ -25,7 +25,7 @@ void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, con
     if (T <= 0 || B <= 0) return;
     kml_cell_layout L;
     kml_cell_layout_of(&m->cfg, T, B, &L);
-    const cell_ctx c = ctx_of(&m->cfg, m->p, B);
+    cell_ctx c = ctx_of(&m->cfg, m->p, B);
     REAL *const *Gp = grad->p;
     switch (m->cfg.cell) {
     case KML_CELL_FASTRNN: fastrnn_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
@@ -62,5 +62,5 @@ void KML_API(kml_nonlin_forward)(kml_nonlin nl, const REAL *x, REAL *y, size_t n
 
 void KML_API(kml_nonlin_deriv)(kml_nonlin nl, const REAL *y, REAL *dy, size_t n)
 {
-    for (size_t i = 0; i < n; i++) dy[i] = nl_d(nl, y[i]);
+    nl_dvec(nl, y, dy, n);
 }
