@@ -6,6 +6,7 @@
 #         [-DEXPECT="id=cycles;..."]   (AVR: exact cycles; ARM: id=insns/cycles)
 #         [-DCHECK_PAINT=ON]           (simulator stack peak must equal the firmware's painting)
 #         [-DSTEP_REGION=3 -DWINDOW_REGION=5]   (report cycles per step / per window)
+#         [-DVECTORS_SYMBOL=kml_vec_x]  (also report flash without the test vectors; needs NM)
 #         -P cmake/run_sim.cmake
 #
 # The firmware prints lines on its UART; lines starting with "info_" are target-specific (stack
@@ -140,9 +141,24 @@ math(EXPR ram_static "${data} + ${bss}")
 set(stack ${S_sim_stack_peak_bytes})
 math(EXPR ram_total "${ram_static} + ${stack}")
 
+if(VECTORS_SYMBOL)
+  execute_process(COMMAND ${NM} -S ${ELF} OUTPUT_VARIABLE vsyms)
+  if(NOT vsyms MATCHES "[0-9a-f]+ ([0-9a-f]+) [A-Za-z] ${VECTORS_SYMBOL}\n")
+    message(FATAL_ERROR "${ELF}: symbol ${VECTORS_SYMBOL} not found")
+  endif()
+  math(EXPR vec_bytes "0x${CMAKE_MATCH_1}")
+  math(EXPR flash_model "${flash} - ${vec_bytes}")
+endif()
+
 set(report "target=${DEVICE}\nelf=${ELF}\nflash_bytes=${flash}\nram_static_bytes=${ram_static}\n")
 string(APPEND report "stack_peak_bytes=${stack}\nram_bytes=${ram_total}\nhost_lines_agreeing=${agree_lines}\n")
-set(summary "${DEVICE}: flash ${flash} B (max ${FLASH_MAX}), RAM ${ram_total} B = ${ram_static} static + ${stack} stack (max ${RAM_MAX})")
+if(VECTORS_SYMBOL)
+  string(APPEND report "flash_bytes_without_vectors=${flash_model}\nvectors_bytes=${vec_bytes}\n")
+  set(flash_note " = ${flash_model} firmware + ${vec_bytes} test vectors")
+else()
+  set(flash_note "")
+endif()
+set(summary "${DEVICE}: flash ${flash} B${flash_note} (max ${FLASH_MAX}), RAM ${ram_total} B = ${ram_static} static + ${stack} stack (max ${RAM_MAX})")
 
 # ---- 4. calibration: simulator figures against the datasheet / TRM ----------------------------
 foreach(e ${EXPECT})
