@@ -217,6 +217,12 @@ static void fast_math_accuracy(void **state)
     assert_true(worst_t < 3e-7);
     assert_true(worst_rel_small < 1e-6);
     assert_true(worst_s < 1e-6);
+    /* non-finite inputs: NaN stays NaN (the trainer must see it), infinities give the limits */
+    float nf[3] = {NAN, INFINITY, -INFINITY}, out[3];
+    kml_nonlin_forward(KML_NL_TANH, nf, out, 3);
+    assert_true(isnan(out[0]) && out[1] == 1.0f && out[2] == -1.0f);
+    kml_nonlin_forward(KML_NL_SIGMOID, nf, out, 3);
+    assert_true(isnan(out[0]) && out[1] == 1.0f && out[2] >= 0.0f && out[2] < 1e-30f);
     free(x);
     free(y);
 }

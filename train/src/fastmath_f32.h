@@ -7,6 +7,7 @@
  *   tanh(x): sign(x)·(1 − e)/(1 + e) with e = exp(−2|x|); below |x| = 1/16 the odd Taylor series
  *            x − x³/3 + 2x⁵/15 − 17x⁷/315 (avoids the cancellation of 1 − e).
  *   σ(x):    1/(1 + exp(−x)).
+ * NaN in gives NaN out (so the trainer still sees a non-finite loss); ±∞ give the limits.
  * Measured against double libm over [−20, 20]: see test_cells.c (fast_math_accuracy). */
 #ifndef KML_FASTMATH_F32_H
 #define KML_FASTMATH_F32_H
@@ -16,11 +17,13 @@
 
 static inline float kml_fexp(float x)
 {
-    x = x < -87.0f ? -87.0f : x;
-    x = x > 88.0f ? 88.0f : x;
+    /* clamp so that NaN becomes a number here (the float-to-int conversion below must see a
+     * finite value); NaN is given back unchanged at the end */
+    float xc = x > -87.0f ? x : -87.0f;
+    xc = xc < 88.0f ? xc : 88.0f;
     /* round x/ln2 to the nearest integer: adding 1.5·2^23 leaves no fraction bits */
-    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
-    float r = x - n * 0.693145751953125f; /* ln2 split: the high part has a short mantissa */
+    float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = xc - n * 0.693145751953125f; /* ln2 split: the high part has a short mantissa */
     r = r - n * 1.4286068202862268e-6f;
     float p = 1.0f / 5040.0f;
     p = p * r + 1.0f / 720.0f;
@@ -30,10 +33,11 @@ static inline float kml_fexp(float x)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23; /* n in [-126, 127] */
     float scale;
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    float y = p * scale;
+    return x == x ? y : x;
 }
 
 static inline float kml_ftanh(float x)
