@@ -147,6 +147,31 @@ static void backward_accumulates_and_keeps_inputs(void **state)
     }
 }
 
+static void caller_fp_state_restored(void **state)
+{
+    /* the float kernels flush denormals inside (speed); the caller's MXCSR must come back as it was */
+    (void)state;
+#if defined(__x86_64__)
+    kml_model m, g;
+    random_model(&m, KML_CELL_RNN, 0, 0, 5);
+    assert_int_equal(kml_model_alloc(&g, &m.cfg, NULL), 0);
+    run r;
+    run_init(&r, &m.cfg, 6, 2, 3);
+    const unsigned before = __builtin_ia32_stmxcsr();
+    kml_cell_forward(&m, r.X, 6, 2, r.cache, r.Hs);
+    kml_cell_backward(&m, r.X, 6, 2, r.cache, r.Hs, r.dHs, r.scratch, &g);
+    assert_int_equal(__builtin_ia32_stmxcsr(), before);
+    /* and denormals still exist for the caller */
+    volatile float tiny = 1e-39f;
+    assert_true(tiny * 0.5f != 0.0f);
+    run_free(&r);
+    kml_model_free(&m);
+    kml_model_free(&g);
+#else
+    skip();
+#endif
+}
+
 static void nonlinearities_at_worked_points(void **state)
 {
     (void)state;
@@ -233,6 +258,7 @@ int main(void)
         cmocka_unit_test(float_matches_double),
         cmocka_unit_test(batch_rows_are_independent),
         cmocka_unit_test(backward_accumulates_and_keeps_inputs),
+        cmocka_unit_test(caller_fp_state_restored),
         cmocka_unit_test(nonlinearities_at_worked_points),
         cmocka_unit_test(fast_math_accuracy),
     };

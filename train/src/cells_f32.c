@@ -23,4 +23,17 @@
 #define KML_VEC_CLONES
 #endif
 
+/* Flush denormals to zero inside the cell kernels: gradients that vanish through a plain RNN's
+ * or a GRU's recurrence otherwise walk into the denormal range, where each float operation costs
+ * some hundred cycles (the plain RNN's backward ran 10x slower). Values below 1.2e-38 become 0;
+ * the caller's floating-point state is restored on return. */
+#if defined(__x86_64__) || defined(__SSE__)
+#include <xmmintrin.h>
+#define KML_FP_ENTER(saved) const unsigned saved = _mm_getcsr(); _mm_setcsr(saved | 0x8040u) /* FTZ | DAZ */
+#define KML_FP_LEAVE(saved) _mm_setcsr(saved)
+#else
+#define KML_FP_ENTER(saved) const int saved = 0
+#define KML_FP_LEAVE(saved) (void)saved
+#endif
+
 #include "gen_cells_all.h"

@@ -15,6 +15,8 @@
 #define MODEL kml_model_f64
 #define KML_API(name) name##_f64
 #define KML_VEC_CLONES
+#define KML_FP_ENTER(saved) const int saved = 0 /* exact IEEE arithmetic for the checks */
+#define KML_FP_LEAVE(saved) (void)saved
 
 #include "gen_cells_all.h"
 

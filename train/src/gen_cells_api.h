@@ -9,6 +9,7 @@ void KML_API(kml_cell_forward)(const MODEL *m, const REAL *X, int T, int B, REAL
     kml_cell_layout L;
     kml_cell_layout_of(&m->cfg, T, B, &L);
     const cell_ctx c = ctx_of(&m->cfg, m->p, B);
+    KML_FP_ENTER(fp);
     switch (m->cfg.cell) {
     case KML_CELL_FASTRNN: fastrnn_forward(&c, X, T, cache, &L, Hs); break;
     case KML_CELL_FASTGRNN: fastgrnn_forward(&c, X, T, cache, &L, Hs); break;
@@ -17,6 +18,7 @@ void KML_API(kml_cell_forward)(const MODEL *m, const REAL *X, int T, int B, REAL
     case KML_CELL_LSTM: lstm_forward(&c, X, T, cache, &L, Hs); break;
     default: break;
     }
+    KML_FP_LEAVE(fp);
 }
 
 void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, const REAL *cache, const REAL *Hs,
@@ -27,6 +29,7 @@ void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, con
     kml_cell_layout_of(&m->cfg, T, B, &L);
     cell_ctx c = ctx_of(&m->cfg, m->p, B);
     REAL *const *Gp = grad->p;
+    KML_FP_ENTER(fp);
     switch (m->cfg.cell) {
     case KML_CELL_FASTRNN: fastrnn_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
     case KML_CELL_FASTGRNN: fastgrnn_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
@@ -35,6 +38,7 @@ void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, con
     case KML_CELL_LSTM: lstm_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
     default: break;
     }
+    KML_FP_LEAVE(fp);
 }
 
 void KML_API(kml_classifier_forward)(const MODEL *m, const REAL *Hsel, int N, REAL *logits)
