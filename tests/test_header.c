@@ -24,6 +24,7 @@
 #include "kiloml/model_file.h"
 #include "kiloml/rng.h"
 #include "golden/deploy_q_models.h"
+#include "../export/src/header_layout.h"
 
 static char tmpdir[512];
 
@@ -279,8 +280,9 @@ static void test_integer_header_contents(void **state)
     char path[1024];
     snprintf(path, sizeof path, "%s/har2.h", tmpdir);
     assert_int_equal(kml_header_write_q(path, &q, &o, &fig, &err), 0);
-    assert_int_equal(fig.flash_bytes, kml_rnn_flash_bytes_q(&q) + sizeof(kml_rnn_q));
-    assert_int_equal(fig.ram_bytes, 2 * (10 + 19) + sizeof(kml_rnn_q));
+    assert_int_equal(fig.desc_bytes, 134); /* kml_rnn_q as avr-gcc lays it out */
+    assert_int_equal(fig.flash_bytes, kml_rnn_flash_bytes_q(&q) + 134);
+    assert_int_equal(fig.ram_bytes, 2 * (10 + 19) + 134);
     char *s = slurp(path);
     assert_non_null(s);
     const char *want[] = {"#define HAR2_FORMAT_VERSION 1", "#define HAR2_RAM_BYTES", "#define HAR2_FLASH_BYTES",
@@ -300,6 +302,25 @@ static void test_integer_header_contents(void **state)
     q.q_g = 15;
     assert_int_equal(kml_header_write_q(path, &q, &o, NULL, &err), -1);
     assert_non_null(strstr(err.msg, "KML_E_QFORMAT"));
+}
+
+/* Descriptor sizes per target. Host: must equal sizeof (catches a field added to kml_rnn.h / kml_mat.h
+ * and not to header_layout.c). AVR and Cortex-M0+: measured with avr-gcc 5.4 -mmcu=atmega328p and
+ * arm-none-eabi-gcc 12 -mcpu=cortex-m0plus (nm -S of objects holding char[sizeof(struct)]). */
+static void test_descriptor_layout(void **state)
+{
+    (void)state;
+    assert_int_equal(kml_layout_size(KML_LAYOUT_MAT_F32, KML_TARGET_HOST), sizeof(kml_mat_f32));
+    assert_int_equal(kml_layout_size(KML_LAYOUT_MAT_Q, KML_TARGET_HOST), sizeof(kml_mat_q));
+    assert_int_equal(kml_layout_size(KML_LAYOUT_LIN_F32, KML_TARGET_HOST), sizeof(kml_lin_f32));
+    assert_int_equal(kml_layout_size(KML_LAYOUT_LIN_Q, KML_TARGET_HOST), sizeof(kml_lin_q));
+    assert_int_equal(kml_layout_size(KML_LAYOUT_RNN_F32, KML_TARGET_HOST), sizeof(kml_rnn_f32));
+    assert_int_equal(kml_layout_size(KML_LAYOUT_RNN_Q, KML_TARGET_HOST), sizeof(kml_rnn_q));
+    static const size_t avr[] = {15, 19, 31, 40, 114, 134}, arm[] = {24, 32, 52, 68, 176, 220};
+    for (int k = 0; k < 6; k++) {
+        assert_int_equal(kml_layout_size((kml_layout_struct)k, KML_TARGET_ATMEGA328P), avr[k]);
+        assert_int_equal(kml_layout_size((kml_layout_struct)k, KML_TARGET_CORTEX_M0PLUS), arm[k]);
+    }
 }
 
 static int run(const char *cmd)
@@ -355,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_parity_pruned_matrices_export_sparse),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_integer_header_contents, setup, teardown),
+        cmocka_unit_test(test_descriptor_layout),
         cmocka_unit_test_setup_teardown(test_cli_export, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
