@@ -1,12 +1,16 @@
-/* cli/cmd_export.c: `kiloml export MODEL.kml -o model.h [--target T] [--name PREFIX] [--test-steps N]`:
- * write the C header that runs the model with deploy/ (see kiloml/header.h). */
+/* cli/cmd_export.c: `kiloml export MODEL.kml -o model.h [--target T] [--name PREFIX] [--test-steps N]
+ * [--measure [--json]]`: write the C header that runs the model with deploy/ (see kiloml/header.h);
+ * with --measure, also build it into firmware and run it on the simulated chip (kiloml/measure.h). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "commands.h"
 #include "kiloml/header.h"
+#include "kiloml/measure.h"
 #include "kiloml/model_file.h"
 
 static void usage(FILE *f)
@@ -19,23 +23,80 @@ static void usage(FILE *f)
                "                        chip's 32 KB flash / 2 KB RAM or nothing is written\n"
                "  --name PREFIX         prefix of every symbol (a C identifier; default KML_MODEL)\n"
                "  --test-steps N        length of the self-check input (default 16)\n"
-               "  --seed N              seed of the generated self-check input (default 1)\n");
+               "  --seed N              seed of the generated self-check input (default 1)\n"
+               "  --measure             build the header into firmware for --target (atmega328p or cortex-m0plus),\n"
+               "                        run it in the simulator (simavr at 16 MHz / QEMU micro:bit) on the header's\n"
+               "                        test input and 24 more windows, and print flash_bytes, ram_bytes (static +\n"
+               "                        stack peak), stack_bytes, cycles_per_step, ms_per_window (16 MHz AVR, exact\n"
+               "                        cycles; 48 MHz M0+, estimated from instruction timings), agree and n (windows\n"
+               "                        whose device result equals the host build's). Exit 1 if agree < n.\n"
+               "  --json                print the results as one JSON object on stdout\n");
+}
+
+/* --measure: run the header just written on the simulated target and print the figures. */
+static int kml_export_measure(const char *header, const kml_header_opts *hopt, int json)
+{
+    kml_measure_opts mo;
+    kml_measure_opts_init(&mo);
+    mo.target = hopt->target;
+    mo.header = header;
+    mo.name = hopt->name;
+    kml_measure_result r;
+    kml_error err = {{0}};
+    if (!json) fprintf(stderr, "kiloml: measuring %s on simulated %s ...\n", header, kml_target_name(hopt->target));
+    if (kml_measure(&mo, &r, &err)) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        return 1;
+    }
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "target", r.target);
+        cJSON_AddStringToObject(o, "header", header);
+        cJSON_AddNumberToObject(o, "flash_bytes", r.flash_bytes);
+        cJSON_AddNumberToObject(o, "ram_bytes", r.ram_bytes);
+        cJSON_AddNumberToObject(o, "ram_static_bytes", r.ram_static_bytes);
+        cJSON_AddNumberToObject(o, "stack_bytes", r.stack_bytes);
+        cJSON_AddNumberToObject(o, "cycles_per_step", (double)r.cycles_per_step);
+        cJSON_AddNumberToObject(o, "cycles_per_window", (double)r.cycles_per_window);
+        if (!r.cycles_exact) cJSON_AddNumberToObject(o, "insns_per_step", (double)r.insns_per_step);
+        cJSON_AddBoolToObject(o, "cycles_exact", r.cycles_exact);
+        cJSON_AddNumberToObject(o, "clock_mhz", r.clock_mhz);
+        cJSON_AddNumberToObject(o, "ms_per_window", r.ms_per_window);
+        cJSON_AddNumberToObject(o, "agree", r.agree);
+        cJSON_AddNumberToObject(o, "n", r.n);
+        cJSON_AddBoolToObject(o, "selfcheck", r.selfcheck);
+        cJSON_AddBoolToObject(o, "fits", r.fits);
+        char *text = cJSON_Print(o);
+        if (text) printf("%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(o);
+    } else {
+        kml_measure_print(stdout, &r);
+    }
+    if (r.agree < r.n) {
+        fprintf(stderr, "kiloml: export: the device disagrees with the host build on %d of %d windows\n", r.n - r.agree,
+                r.n);
+        return 1;
+    }
+    return 0;
 }
 
 int kml_cmd_export(int argc, char **argv)
 {
-    enum { OPT_TARGET = 256, OPT_NAME, OPT_STEPS, OPT_SEED, OPT_HELP };
+    enum { OPT_TARGET = 256, OPT_NAME, OPT_STEPS, OPT_SEED, OPT_HELP, OPT_MEASURE, OPT_JSON };
     static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
                                              {"target", required_argument, NULL, OPT_TARGET},
                                              {"name", required_argument, NULL, OPT_NAME},
                                              {"test-steps", required_argument, NULL, OPT_STEPS},
                                              {"seed", required_argument, NULL, OPT_SEED},
                                              {"help", no_argument, NULL, OPT_HELP},
+                                             {"measure", no_argument, NULL, OPT_MEASURE},
+                                             {"json", no_argument, NULL, OPT_JSON},
                                              {NULL, 0, NULL, 0}};
     kml_header_opts opt;
     kml_header_opts_init(&opt);
     const char *out = NULL;
-    int c;
+    int c, measure = 0, json = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -63,6 +124,8 @@ int kml_cmd_export(int argc, char **argv)
                 return 2;
             }
             break;
+        case OPT_MEASURE: measure = 1; break;
+        case OPT_JSON: json = 1; break;
         case 'h':
         case OPT_HELP: usage(stdout); return 0;
         default:
@@ -78,6 +141,10 @@ int kml_cmd_export(int argc, char **argv)
     }
     const char *in = argv[optind];
     kml_error err = {{0}};
+    if (measure && kml_measure_available(opt.target, &err)) {
+        fprintf(stderr, "kiloml: export: %s\n", err.msg);
+        return 2;
+    }
     kml_model m;
     if (kml_model_file_read(in, &m, NULL, &err)) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
@@ -91,7 +158,22 @@ int kml_cmd_export(int argc, char **argv)
         fprintf(stderr, "kiloml: %s\n", err.msg);
         return 1;
     }
-    printf("wrote %s: %s float model for %s, %u bytes of flash (model arrays + descriptor), %u bytes of RAM\n", out,
-           opt.name, kml_target_name(opt.target), fig.flash_bytes, fig.ram_bytes);
-    return 0;
+    fprintf(json ? stderr : stdout,
+            "wrote %s: %s float model for %s, %u bytes of flash (model arrays + descriptor), %u bytes of RAM\n", out,
+            opt.name, kml_target_name(opt.target), fig.flash_bytes, fig.ram_bytes);
+    if (!measure) {
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "header", out);
+            cJSON_AddStringToObject(o, "target", kml_target_name(opt.target));
+            cJSON_AddNumberToObject(o, "model_flash_bytes", fig.flash_bytes);
+            cJSON_AddNumberToObject(o, "model_ram_bytes", fig.ram_bytes);
+            char *text = cJSON_Print(o);
+            if (text) printf("%s\n", text);
+            cJSON_free(text);
+            cJSON_Delete(o);
+        }
+        return 0;
+    }
+    return kml_export_measure(out, &opt, json);
 }

@@ -7,7 +7,7 @@
 #define KML_COMMANDS(X) \
     X(version, "print the version:            kiloml version") \
     X(data, "describe a dataset:           kiloml data info FILE [data options] [--json]") \
-    X(export, "write a C header for a device: kiloml export MODEL.kml -o model.h [--target T] [--name P]")
+    X(export, "write a C header for a device: kiloml export MODEL.kml -o model.h [--target T] [--name P] [--measure [--json]]")
 
 
 #define KML_DECLARE_CMD(name, help) int kml_cmd_##name(int argc, char **argv);

@@ -94,3 +94,36 @@ kml_device_model(dev_fastgrnn WINDOWS 100 PER_FILE 25 T 32 D 9
 # FastRNN, full-rank dense W and U (int8), H = 16, C = 2; 100 windows of 32 steps.
 kml_device_model(dev_fastrnn WINDOWS 100 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastrnn --H 16 --C 2 --seed 12)
+
+# `kiloml export MODEL.kml --target T --measure --json` end to end, on the float model that
+# test_measure writes (measure_model.kml).
+if(TARGET kiloml AND TARGET test_measure)
+  set_tests_properties(test_measure PROPERTIES FIXTURES_SETUP kml_measure_model LABELS device)
+  foreach(t ${KML_DEVICE_TARGETS})
+    add_test(NAME device_cli_export_measure_${t}
+             COMMAND ${CMAKE_COMMAND} -DKILOML=$<TARGET_FILE:kiloml>
+                     -DMODEL=${CMAKE_CURRENT_BINARY_DIR}/measure_model.kml
+                     -DHEADER=${CMAKE_CURRENT_BINARY_DIR}/cli_measure_${t}.h -DDEVICE=${t}
+                     -P ${CMAKE_SOURCE_DIR}/cmake/run_cli_measure.cmake)
+    set_tests_properties(device_cli_export_measure_${t} PROPERTIES TIMEOUT 300 LABELS device
+                         FIXTURES_REQUIRED kml_measure_model)
+  endforeach()
+endif()
+
+# The Arduino sketch's C glue (examples/arduino/kiloml_demo/src/kiloml_glue.c) compiled with avr-gcc
+# against an exported integer header with the prefix the sketch expects (KML_MODEL).
+if("atmega328p" IN_LIST KML_DEVICE_TARGETS)
+  set(_ard ${CMAKE_BINARY_DIR}/devtest/arduino)
+  add_custom_command(OUTPUT ${_ard}/model.h
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${_ard}
+    COMMAND kml_devgen model --cell fastgrnn --D 6 --H 16 --C 4 --rank-u 4 --seed 5 --name KML_MODEL
+            -o ${_ard}/model.h
+    DEPENDS kml_devgen COMMENT "device test inputs: Arduino sketch header")
+  add_custom_target(devtest_arduino ALL DEPENDS ${_ard}/model.h)
+  add_test(NAME device_arduino_glue_atmega328p
+           COMMAND ${KML_AVR_GCC} -mmcu=atmega328p -DF_CPU=16000000UL -Os -std=gnu99 -Wall -Wextra -Werror
+                   -I${_ard} -I${CMAKE_SOURCE_DIR}/deploy/include
+                   -c ${CMAKE_SOURCE_DIR}/examples/arduino/kiloml_demo/src/kiloml_glue.c
+                   -o ${_ard}/kiloml_glue.o)
+  set_tests_properties(device_arduino_glue_atmega328p PROPERTIES LABELS device)
+endif()
