@@ -127,3 +127,26 @@ if("atmega328p" IN_LIST KML_DEVICE_TARGETS)
                    -o ${_ard}/kiloml_glue.o)
   set_tests_properties(device_arduino_glue_atmega328p PROPERTIES LABELS device)
 endif()
+
+# Cycles per multiply-accumulate, matrix by matrix, for a model of the shape of the paper's
+# compressed HAR-2 FastGRNN (D = 9, H = 80, W = W1·W2 rank 5 at 20 % density, U = U1·U2 rank 40
+# at 30 % density, int8, C = 2; random weights): examples/firmware/bench_main.c. Informational:
+# it passes when the bench runs and fits; the figures are in the test output and in
+# ${KML_FIRMWARE_DIR}/<target>_har2_shape/report_bench.txt (docs/firmware.md discusses them).
+set(_har2 ${CMAKE_BINARY_DIR}/devtest/har2_shape)
+add_custom_command(OUTPUT ${_har2}/har2_shape_model.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${_har2}
+  COMMAND kml_devgen model --cell fastgrnn --D 9 --H 80 --C 2 --rank-w 5 --rank-u 40 --density-w 20
+          --density-u 30 --seed 21 --name har2_shape -o ${_har2}/har2_shape_model.h
+  DEPENDS kml_devgen COMMENT "device test inputs: har2_shape")
+add_custom_target(devtest_har2_shape DEPENDS ${_har2}/har2_shape_model.h)
+foreach(t ${KML_DEVICE_TARGETS})
+  set(bin ${KML_FIRMWARE_DIR}/${t}_har2_shape)
+  kml_firmware_project(${t}_har2_shape ${KML_TOOLCHAIN_${t}} DEPENDS devtest_har2_shape
+    ARGS -DKML_MODEL_HEADER=${_har2}/har2_shape_model.h -DKML_MODEL_NAME=har2_shape)
+  add_test(NAME device_mac_har2_shape_${t}
+           COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DELF=${bin}/fw_bench.elf ${KML_SIM_ARGS_${t}}
+                   -DMAC_TABLE=ON -DSTEP_REGION=3 -DREPORT=${bin}/report_bench.txt
+                   -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
+  set_tests_properties(device_mac_har2_shape_${t} PROPERTIES TIMEOUT 120 LABELS device)
+endforeach()

@@ -1,7 +1,8 @@
 /* tools/kml_devgen.c: a seeded random integer model and test windows for the device tests.
  *
  *   kml_devgen model   --cell fastgrnn|fastrnn --D 9 --H 32 --C 6 [--rank-w 4] [--rank-u 8]
- *                      [--sparse-w] [--w16-u] [--seed 1] --name DEV -o model.h
+ *                      [--density-w PCT] [--density-u PCT] [--sparse-w (= --density-w 50)]
+ *                      [--w16-u] [--seed 1] [--T steps of the header's test input] --name DEV -o model.h
  *   kml_devgen vectors --D 9 --T 32 --windows 100 --per-file 25 [--seed 2] [--q-in 8]
  *                      -o vectors_%d.h
  *
@@ -54,9 +55,11 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-/* rows×cols, int8 (|w| <= amp) or int16 (|w| <= amp * 256), dense or sparse (density 1/2). */
-static kml_mat_q random_mat(uint16_t rows, uint16_t cols, int sparse, int w16, int32_t amp)
+/* rows×cols, int8 (|w| <= amp) or int16 (|w| <= amp * 256); density_pct < 100: sparse, each
+ * entry kept with that probability (at least one per column). */
+static kml_mat_q random_mat(uint16_t rows, uint16_t cols, int density_pct, int w16, int32_t amp)
 {
+    int sparse = density_pct < 100;
     kml_mat_q m;
     memset(&m, 0, sizeof m);
     m.rows = rows;
@@ -73,8 +76,9 @@ static kml_mat_q random_mat(uint16_t rows, uint16_t cols, int sparse, int w16, i
     int32_t w16_cap = amp * 256 < 32767 / rows ? amp * 256 : 32767 / rows;
     uint32_t n = 0;
     for (uint16_t j = 0; j < cols; j++) {
+        uint16_t keep_row = (uint16_t)kml_rng_below(&rng, rows); /* never an empty column */
         for (uint16_t i = 0; i < rows; i++) {
-            if (sparse && kml_rng_below(&rng, 2)) continue;
+            if (sparse && i != keep_row && (int)kml_rng_below(&rng, 100) >= density_pct) continue;
             int32_t w = rng_int(-amp, amp);
             if (w16) v16[n] = (int16_t)rng_int(-w16_cap, w16_cap);
             else v8[n] = (int8_t)w;
@@ -93,7 +97,7 @@ static kml_mat_q random_mat(uint16_t rows, uint16_t cols, int sparse, int w16, i
 
 /* ---- commands ---------------------------------------------------------------------------- */
 typedef struct {
-    int cell, D, H, C, rank_w, rank_u, sparse_w, w16_u, T, windows, per_file, q_in;
+    int cell, D, H, C, rank_w, rank_u, density_w, density_u, w16_u, T, windows, per_file, q_in;
     unsigned long seed;
     const char *name, *out;
 } options;
@@ -120,19 +124,19 @@ static int cmd_model(const options *o)
     m.W.q_mid = 12;
     m.U.q_mid = 12;
     if (m.W.rank) {
-        m.W.a = random_mat(m.D, m.W.rank, o->sparse_w, 0, 48);
-        m.W.b = random_mat(m.W.rank, m.H, o->sparse_w, 0, 48);
+        m.W.a = random_mat(m.D, m.W.rank, o->density_w, 0, 48);
+        m.W.b = random_mat(m.W.rank, m.H, o->density_w, 0, 48);
     } else {
-        m.W.a = random_mat(m.D, m.H, o->sparse_w, 0, 48);
+        m.W.a = random_mat(m.D, m.H, o->density_w, 0, 48);
     }
     if (m.U.rank) {
-        m.U.a = random_mat(m.H, m.U.rank, 0, 0, 24);
-        m.U.b = random_mat(m.U.rank, m.H, 0, o->w16_u, 24);
+        m.U.a = random_mat(m.H, m.U.rank, o->density_u, 0, 24);
+        m.U.b = random_mat(m.U.rank, m.H, o->density_u, o->w16_u, 24);
     } else {
-        m.U.a = random_mat(m.H, m.H, 0, o->w16_u, 16);
+        m.U.a = random_mat(m.H, m.H, o->density_u, o->w16_u, 16);
     }
     /* int16 weights carry q = 15: keep the shifts of kml_rnn.h in [0, 30] */
-    m.V = random_mat(m.H, m.C, 0, 0, 100);
+    m.V = random_mat(m.H, m.C, 100, 0, 100);
     int16_t *b_h = xcalloc(m.H, 2), *b_g = xcalloc(m.H, 2), *nm = xcalloc(m.D, 2), *ns = xcalloc(m.D, 2);
     int32_t *v = xcalloc(m.C, 4);
     for (int j = 0; j < m.H; j++) {
@@ -194,7 +198,8 @@ static int cmd_vectors(const options *o)
 static void usage(void)
 {
     fprintf(stderr, "usage: kml_devgen model --cell fastgrnn|fastrnn --D n --H n --C n [--rank-w r] [--rank-u r]\n"
-                    "                  [--sparse-w] [--w16-u] [--seed s] --name PREFIX -o model.h\n"
+                    "                  [--density-w pct] [--density-u pct] [--sparse-w] [--w16-u] [--seed s]\n"
+                    "                  [--T test_steps] --name PREFIX -o model.h\n"
                     "       kml_devgen vectors --D n --T n --windows n --per-file n [--q-in q] [--seed s] -o v_%%d.h\n");
 }
 
@@ -204,12 +209,13 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 0, 0, 32, 100, 25, 8, 1, "DEV", NULL};
+    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 1, "DEV", NULL};
     static const struct option longopts[] = {
         {"cell", required_argument, 0, 'c'},  {"D", required_argument, 0, 'D'},
         {"H", required_argument, 0, 'H'},     {"C", required_argument, 0, 'C'},
         {"rank-w", required_argument, 0, 'w'}, {"rank-u", required_argument, 0, 'u'},
         {"sparse-w", no_argument, 0, 's'},    {"w16-u", no_argument, 0, 'x'},
+        {"density-w", required_argument, 0, 'W'}, {"density-u", required_argument, 0, 'U'},
         {"T", required_argument, 0, 'T'},     {"windows", required_argument, 0, 'n'},
         {"per-file", required_argument, 0, 'p'}, {"q-in", required_argument, 0, 'q'},
         {"seed", required_argument, 0, 'S'},  {"name", required_argument, 0, 'N'},
@@ -224,7 +230,9 @@ int main(int argc, char **argv)
         case 'C': o.C = atoi(optarg); break;
         case 'w': o.rank_w = atoi(optarg); break;
         case 'u': o.rank_u = atoi(optarg); break;
-        case 's': o.sparse_w = 1; break;
+        case 's': o.density_w = 50; break;
+        case 'W': o.density_w = atoi(optarg); break;
+        case 'U': o.density_u = atoi(optarg); break;
         case 'x': o.w16_u = 1; break;
         case 'T': o.T = atoi(optarg); break;
         case 'n': o.windows = atoi(optarg); break;
@@ -237,7 +245,8 @@ int main(int argc, char **argv)
         }
     }
     if (!o.out || o.D < 1 || o.D > 255 || o.H < 1 || o.H > 255 || o.C < 1 || o.T < 1 || o.windows < 1 ||
-        o.per_file < 1 || o.q_in < 0 || o.q_in > 12) {
+        o.per_file < 1 || o.q_in < 0 || o.q_in > 12 || o.density_w < 1 || o.density_w > 100 ||
+        o.density_u < 1 || o.density_u > 100) {
         usage();
         return 2;
     }
