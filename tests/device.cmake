@@ -10,6 +10,10 @@
 #   window identical to the host build of the same deploy/ code; flash <= 32 KB; RAM (static +
 #   stack peak) <= 2 KB; cycles per step and per window, ms at 16 / 48 MHz printed and written to
 #   ${KML_FIRMWARE_DIR}/<target>_<model>/report_<i>.txt.
+if(TARGET test_measure AND KML_DEVICE_TARGETS)
+  # test_measure runs the simulators only when device tests are on (else it skips, saying so)
+  target_compile_definitions(test_measure PRIVATE KML_DEVICE_TESTS_ON=1)
+endif()
 if(NOT KML_DEVICE_TARGETS)
   return()
 endif()

@@ -28,6 +28,10 @@ static void make_model(kml_model *m)
 static void measure_on(kml_target t, const char *header)
 {
     kml_error err = {{0}};
+#ifndef KML_DEVICE_TESTS_ON
+    printf("SKIP %s: device tests are off (KML_DEVICE_TESTS=OFF or no cross toolchain found)\n", kml_target_name(t));
+    skip();
+#endif
     if (kml_measure_available(t, &err)) {
         printf("SKIP %s: %s\n", kml_target_name(t), err.msg);
         skip();
