@@ -1,6 +1,9 @@
-/* cli/cmd_export.c: `kiloml export MODEL.kml -o model.h [--target T] [--name PREFIX] [--test-steps N]
- * [--measure [--json]]`: write the C header that runs the model with deploy/ (see kiloml/header.h);
- * with --measure, also build it into firmware and run it on the simulated chip (kiloml/measure.h). */
+/* cli/cmd_export.c: `kiloml export MODEL.kml -o model.h [--target T] [--name PREFIX] [--test-steps N]`:
+ * write the C header that runs the model with deploy/ (see kiloml/header.h). A model file holding
+ * the quantizer's integer model (/quant) is exported on the integer path unless --float is given;
+ * that path needs quantize/'s reader (kiloml/qmodel_file.h) and is compiled in when it exists.
+ * With --measure [--json], the header is also built into firmware and run on the simulated chip
+ * (kiloml/measure.h, export/src/measure.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +15,12 @@
 #include "kiloml/header.h"
 #include "kiloml/measure.h"
 #include "kiloml/model_file.h"
+#if defined(__has_include)
+#if __has_include("kiloml/qmodel_file.h")
+#include "kiloml/qmodel_file.h"
+#define KML_EXPORT_INTEGER 1
+#endif
+#endif
 
 static void usage(FILE *f)
 {
@@ -24,6 +33,7 @@ static void usage(FILE *f)
                "  --name PREFIX         prefix of every symbol (a C identifier; default KML_MODEL)\n"
                "  --test-steps N        length of the self-check input (default 16)\n"
                "  --seed N              seed of the generated self-check input (default 1)\n"
+               "  --float               export the float model even when the file holds an integer one\n"
                "  --measure             build the header into firmware for --target (atmega328p or cortex-m0plus),\n"
                "                        run it in the simulator (simavr at 16 MHz / QEMU micro:bit) on the header's\n"
                "                        test input and 24 more windows, and print flash_bytes, ram_bytes (static +\n"
@@ -83,12 +93,13 @@ static int kml_export_measure(const char *header, const kml_header_opts *hopt, i
 
 int kml_cmd_export(int argc, char **argv)
 {
-    enum { OPT_TARGET = 256, OPT_NAME, OPT_STEPS, OPT_SEED, OPT_HELP, OPT_MEASURE, OPT_JSON };
+    enum { OPT_TARGET = 256, OPT_NAME, OPT_STEPS, OPT_SEED, OPT_FLOAT, OPT_HELP, OPT_MEASURE, OPT_JSON };
     static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
                                              {"target", required_argument, NULL, OPT_TARGET},
                                              {"name", required_argument, NULL, OPT_NAME},
                                              {"test-steps", required_argument, NULL, OPT_STEPS},
                                              {"seed", required_argument, NULL, OPT_SEED},
+                                             {"float", no_argument, NULL, OPT_FLOAT},
                                              {"help", no_argument, NULL, OPT_HELP},
                                              {"measure", no_argument, NULL, OPT_MEASURE},
                                              {"json", no_argument, NULL, OPT_JSON},
@@ -96,7 +107,7 @@ int kml_cmd_export(int argc, char **argv)
     kml_header_opts opt;
     kml_header_opts_init(&opt);
     const char *out = NULL;
-    int c, measure = 0, json = 0;
+    int c, force_float = 0, measure = 0, json = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -124,6 +135,7 @@ int kml_cmd_export(int argc, char **argv)
                 return 2;
             }
             break;
+        case OPT_FLOAT: force_float = 1; break;
         case OPT_MEASURE: measure = 1; break;
         case OPT_JSON: json = 1; break;
         case 'h':
@@ -151,29 +163,42 @@ int kml_cmd_export(int argc, char **argv)
         return 1;
     }
     opt.source = in;
+    if (!opt.class_names && m.class_names) opt.class_names = (const char *const *)m.class_names;
     kml_header_figures fig;
-    int rc = kml_header_write_model(out, &m, &opt, &fig, &err);
+    int rc, integer = 0;
+#ifdef KML_EXPORT_INTEGER
+    if (!force_float && kml_qmodel_file_has(in) == 1) {
+        kml_qmodel qm;
+        integer = 1;
+        rc = kml_qmodel_read(in, &qm, &err);
+        if (rc == 0) {
+            rc = kml_header_write_q(out, &qm.q, &opt, &fig, &err);
+            kml_qmodel_free(&qm);
+        }
+    } else
+#endif
+        rc = kml_header_write_model(out, &m, &opt, &fig, &err);
+    (void)force_float;
     kml_model_free(&m);
     if (rc) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
         return 1;
     }
     fprintf(json ? stderr : stdout,
-            "wrote %s: %s float model for %s, %u bytes of flash (model arrays + descriptor), %u bytes of RAM\n", out,
-            opt.name, kml_target_name(opt.target), fig.flash_bytes, fig.ram_bytes);
-    if (!measure) {
-        if (json) {
-            cJSON *o = cJSON_CreateObject();
-            cJSON_AddStringToObject(o, "header", out);
-            cJSON_AddStringToObject(o, "target", kml_target_name(opt.target));
-            cJSON_AddNumberToObject(o, "model_flash_bytes", fig.flash_bytes);
-            cJSON_AddNumberToObject(o, "model_ram_bytes", fig.ram_bytes);
-            char *text = cJSON_Print(o);
-            if (text) printf("%s\n", text);
-            cJSON_free(text);
-            cJSON_Delete(o);
-        }
-        return 0;
+            "wrote %s: %s %s model for %s, %u bytes of flash (model arrays + descriptor), %u bytes of RAM\n", out,
+            opt.name, integer ? "integer" : "float", kml_target_name(opt.target), fig.flash_bytes, fig.ram_bytes);
+    if (measure) return kml_export_measure(out, &opt, json);
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "header", out);
+        cJSON_AddStringToObject(o, "target", kml_target_name(opt.target));
+        cJSON_AddBoolToObject(o, "integer", integer);
+        cJSON_AddNumberToObject(o, "model_flash_bytes", fig.flash_bytes);
+        cJSON_AddNumberToObject(o, "model_ram_bytes", fig.ram_bytes);
+        char *text = cJSON_Print(o);
+        if (text) printf("%s\n", text);
+        cJSON_free(text);
+        cJSON_Delete(o);
     }
-    return kml_export_measure(out, &opt, json);
+    return 0;
 }

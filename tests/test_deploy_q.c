@@ -98,6 +98,12 @@ static void test_dense_dot_by_hand(void **state)
     assert_int_equal(kml_mat_dot_col_q(&e, xm, 0), 12582912);
     int16_t xp[3] = {32767, -32768, 2}; /* -128*32767 + 128*32768 - 256 = -128 */
     assert_int_equal(kml_mat_dot_col_q(&e, xp, 0), -128);
+    /* int16 weights: (-32768)(-32768) + 32767(-32768) + (-32768)(32767) + 255(-257) + (-256)(255) + 1(-1)
+     * = 1073741824 - 2 * 1073709056 - 65535 - 65280 - 1 = -1073807104 */
+    static const int16_t w16[6] = {-32768, 32767, -32768, 255, -256, 1};
+    kml_mat_q d16 = {6, 1, KML_MAT_DENSE, 16, 0, 0, NULL, w16, NULL, NULL, NULL};
+    int16_t x16[6] = {-32768, -32768, 32767, -257, 255, -1};
+    assert_int_equal(kml_mat_dot_col_q(&d16, x16, 0), -1073807104);
 }
 
 /* The same W as a sparse int16 matrix with a zero: W = [[0, -2], [3, 0], [-5, 6]] ->
