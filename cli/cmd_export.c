@@ -36,10 +36,12 @@ static void usage(FILE *f)
                "  --float               export the float model even when the file holds an integer one\n"
                "  --measure             build the header into firmware for --target (atmega328p or cortex-m0plus),\n"
                "                        run it in the simulator (simavr at 16 MHz / QEMU micro:bit) on the header's\n"
-               "                        test input and 24 more windows, and print flash_bytes, ram_bytes (static +\n"
-               "                        stack peak), stack_bytes, cycles_per_step, ms_per_window (16 MHz AVR, exact\n"
-               "                        cycles; 48 MHz M0+, estimated from instruction timings), agree and n (windows\n"
-               "                        whose device result equals the host build's). Exit 1 if agree < n.\n"
+               "                        test input and up to 24 more windows of --test-steps steps (give the model's\n"
+               "                        real window length), and print flash_bytes (firmware without the test data),\n"
+               "                        ram_bytes (static + stack peak), stack_bytes, cycles_per_step, ms_per_window\n"
+               "                        (16 MHz AVR, exact cycles; 48 MHz M0+, estimated from instruction timings),\n"
+               "                        agree and n (windows whose device result equals the host build's).\n"
+               "                        Exit 1 if agree < n.\n"
                "  --json                print the results as one JSON object on stdout\n");
 }
 

@@ -83,7 +83,8 @@ function(kml_device_model name)
       add_test(NAME device_${name}_${t}_${i}
                COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DELF=${bin}/fw_model_${i}.elf
                        -DHOST_REF=$<TARGET_FILE:${host}> ${KML_SIM_ARGS_${t}}
-                       -DSTEP_REGION=3 -DWINDOW_REGION=5 -DVECTORS_SYMBOL=kml_vec_x
+                       -DSTEP_REGION=3 -DWINDOW_REGION=5
+                       "-DVECTORS_SYMBOL=kml_vec_x;${name}_test_x;${name}_test_logits"
                        -DREPORT=${bin}/report_${i}.txt
                        -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
       set_tests_properties(device_${name}_${t}_${i} PROPERTIES TIMEOUT 120 LABELS device)

@@ -335,7 +335,7 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
     }
     cl_add(c, "-DSTEP_REGION=3");
     cl_add(c, "-DWINDOW_REGION=5");
-    if (windows > 0) cl_add(c, "-DVECTORS_SYMBOL=kml_vec_x");
+    cl_add(c, "-DVECTORS_SYMBOL=kml_vec_x;%s_test_x;%s_test_logits", o->name, o->name);
     cl_add(c, "-DSOFT=ON");
     cl_add(c, "-DTIMEOUT=%d", o->timeout_s > 0 ? o->timeout_s : 120);
     cl_add(c, "-DREPORT=%s", report);
@@ -351,9 +351,8 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
           report_u64(rep, "stack_peak_bytes", &stack) || report_u64(rep, "cycles_per_step", &step) ||
           report_u64(rep, "windows_agree", &agree) || report_u64(rep, "windows_n", &n) ||
           report_u64(rep, "device_selfcheck", &selfcheck);
-    if (windows > 0) {
-        bad |= report_u64(rep, "vectors_bytes", &vec_bytes) || report_u64(rep, "cycles_per_window", &window);
-    }
+    bad |= report_u64(rep, "vectors_bytes", &vec_bytes);
+    if (windows > 0) bad |= report_u64(rep, "cycles_per_window", &window);
     if (!avr) report_u64(rep, "insns_per_step", &insns);
     free(rep);
     if (bad) return kml_error_set(err, "measure: incomplete simulator report %s", report);

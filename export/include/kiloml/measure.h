@@ -43,7 +43,8 @@ typedef struct kml_measure_opts {
 
 typedef struct kml_measure_result {
     char target[16];
-    uint32_t flash_bytes;       /* text + data of the image, without the extra test windows */
+    uint32_t flash_bytes;       /* text + data of the image, without the test data (the extra
+                                   windows and the header's own test input and output) */
     uint32_t ram_static_bytes;  /* data + bss (model state, scratch, descriptor on AVR, I/O) */
     uint32_t stack_bytes;       /* stack peak seen by the simulator */
     uint32_t ram_bytes;         /* ram_static_bytes + stack_bytes */
