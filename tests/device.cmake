@@ -38,7 +38,7 @@ foreach(t ${KML_DEVICE_TARGETS})
   add_test(NAME device_calibration_${t}
            COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DELF=${KML_FIRMWARE_DIR}/${t}/fw_cal.elf
                    -DHOST_REF=$<TARGET_FILE:fw_cal_host> ${KML_SIM_ARGS_${t}}
-                   "-DEXPECT=${KML_CAL_EXPECT_${t}}" -DCHECK_PAINT=ON
+                   "-DEXPECT=${KML_CAL_EXPECT_${t}}" -DCHECK_PAINT=ON -DEXEC_LOG_CHECK=ON
                    -DREPORT=${KML_FIRMWARE_DIR}/${t}/report_calibration.txt
                    -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
   set_tests_properties(device_calibration_${t} PROPERTIES TIMEOUT 120 LABELS device)
