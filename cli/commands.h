@@ -6,7 +6,9 @@
 
 #define KML_COMMANDS(X) \
     X(version, "print the version:            kiloml version") \
-    X(data, "describe a dataset:           kiloml data info FILE [data options] [--json]")
+    X(data, "describe a dataset:           kiloml data info FILE [data options] [--json]") \
+    X(train,   "train a model:                kiloml train --data FILE --cell fastgrnn --hidden H -o MODEL.kml") \
+    X(eval,    "test accuracy of a model:     kiloml eval MODEL.kml --data FILE [--json]")
 
 
 #define KML_DECLARE_CMD(name, help) int kml_cmd_##name(int argc, char **argv);
