@@ -196,14 +196,7 @@ static int info(int argc, char **argv)
         fprintf(stderr, "kiloml: %s\n", err.msg);
         return 1;
     }
-    if (d.test_held_out && d.test.n == 0)
-        fprintf(stderr, "kiloml: no test data in %s, and too few series per class to hold out %.0f %%: the test split "
-                        "is empty\n",
-                o.path, o.test_frac * 100.0);
-    else if (d.test_held_out)
-        fprintf(stderr, "kiloml: no test data in %s: held out a seeded stratified %.0f %% (%d series, seed %llu) as the "
-                        "test split\n",
-                o.path, o.test_frac * 100.0, d.test.n, (unsigned long long)o.seed);
+    kml_data_report_split(&o, &d);
     summary s = {0};
     int C = d.C > 0 ? d.C : 1;
     s.stats = calloc((size_t)d.train.F, sizeof *s.stats);

@@ -70,6 +70,7 @@ int kml_cmd_eval(int argc, char **argv)
         kml_model_free(&m);
         return 1;
     }
+    kml_data_report_split(&dopt, &data);
     if (kml_qmodel_file_has(model_path) == 1) { /* integer model: float and integer side by side */
         int qrc = kml_eval_quantized(model_path, &m, &data, json);
         kml_data_free(&data);

@@ -1,10 +1,12 @@
 /* cli/cmd_train.c: `kiloml train`: parse options, load data, train, write the .kml (with a
  * checkpoint after every epoch), print the model summary (or one JSON object with --json). */
+#define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -39,11 +41,13 @@ static const char usage[] =
     "  -o, --output FILE     the model file (.kml), written after every epoch with the best model so far\n"
     "  --log FILE            CSV of the curves (default: MODEL.csv next to the model)\n"
     "  --json                one JSON object on stdout (accuracy, n, params, model_bytes, ...)\n"
-    "  --quiet               no progress on stderr\n\n" KML_DATA_HELP;
+    "  --quiet               no progress on stderr\n"
+    "  --resume              continue a stopped run from MODEL.kml.state (written after every epoch,\n"
+    "                        removed when the run completes); give the same data and options again\n\n" KML_DATA_HELP;
 
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
-    O_CLIP, O_DECAY, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_HELP
+    O_CLIP, O_DECAY, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP
 };
 
 static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
@@ -104,6 +108,7 @@ int kml_cmd_train(int argc, char **argv)
         {"log", required_argument, NULL, O_LOG},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
+        {"resume", no_argument, NULL, O_RESUME},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0}};
     kml_data_opts dopt;
@@ -179,6 +184,7 @@ int kml_cmd_train(int argc, char **argv)
         case O_LOG: log_path = optarg; break;
         case O_JSON: json = 1; break;
         case O_QUIET: tc.progress = 0; break;
+        case O_RESUME: tc.resume = 1; break;
         case O_HELP: fputs(usage, stdout); return 0;
         case ':': kml_error_set(&err, "%s: missing value", argv[optind - 1]); goto bad;
         default: kml_error_set(&err, "unknown option '%s' (kiloml train --help)", argv[optind - 1]); goto bad;
@@ -195,9 +201,7 @@ int kml_cmd_train(int argc, char **argv)
         fprintf(stderr, "kiloml: %s\n", err.msg);
         return 1;
     }
-    if (data.test_held_out && tc.progress)
-        fprintf(stderr, "kiloml: no test data in %s: holding out a seeded stratified %.0f %% as the test split\n",
-                dopt.path, dopt.test_frac * 100);
+    if (tc.progress) kml_data_report_split(&dopt, &data);
 
     /* the CSV log: default MODEL.csv next to the model */
     char *default_log = NULL;
@@ -210,13 +214,19 @@ int kml_cmd_train(int argc, char **argv)
         strcat(default_log, ".csv");
         log_path = default_log;
     }
-    FILE *log = fopen(log_path, "w");
+    char *state_path = malloc(strlen(out_path) + 7);
+    if (!state_path) { free(default_log); kml_data_free(&data); fprintf(stderr, "kiloml: out of memory\n"); return 1; }
+    strcpy(state_path, out_path);
+    strcat(state_path, ".state");
+    FILE *log = fopen(log_path, tc.resume ? "a" : "w");
     if (!log) {
         fprintf(stderr, "kiloml: %s: cannot write the training log\n", log_path);
         free(default_log);
+        free(state_path);
         kml_data_free(&data);
         return 1;
     }
+    tc.state_path = state_path;
     tc.log = log;
     ckpt_ctx ck = {out_path, !tc.progress};
     tc.checkpoint = write_checkpoint;
@@ -233,9 +243,14 @@ int kml_cmd_train(int argc, char **argv)
     }
     if (rc) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
+        if (tc.resume || access(state_path, F_OK) == 0)
+            fprintf(stderr, "kiloml: the last finished epoch is kept in %s (continue with --resume)\n", state_path);
         free(default_log);
+        free(state_path);
         return 1;
     }
+    remove(state_path);
+    free(state_path);
     if (json) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "accuracy", s.test_accuracy);

@@ -16,7 +16,7 @@ set_tests_properties(cli_data_info_fsdd_json PROPERTIES
 add_test(NAME cli_data_info_checks
          COMMAND ${CMAKE_COMMAND} -DKILOML=$<TARGET_FILE:kiloml>
                  -DFSDD=${CMAKE_SOURCE_DIR}/datasets/fsdd/fsdd_logmel.h5
-                 -DWORK=${CMAKE_CURRENT_BINARY_DIR}/cli_data_work
+                 -DWORK=${CMAKE_CURRENT_BINARY_DIR}/cli_data_work -DSHARED=${KML_SHARED_DATASETS}
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/data/cli_data_checks.cmake)
 
 # A bad file, the plain way: non-zero exit expected.
@@ -24,3 +24,11 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/cli_data_not_hdf5.h5 "not an HDF5 file\n"
 add_test(NAME cli_data_info_bad_file
          COMMAND kiloml data info ${CMAKE_CURRENT_BINARY_DIR}/cli_data_not_hdf5.h5 --json)
 set_tests_properties(cli_data_info_bad_file PROPERTIES WILL_FAIL TRUE)
+
+# The shared HAR file, when present: HAR-2 labels and subject groups.
+if(EXISTS ${KML_SHARED_DATASETS}/har/har.h5)
+  add_test(NAME cli_data_info_har2
+           COMMAND kiloml data info ${KML_SHARED_DATASETS}/har/har.h5 --labels y2 --group subject --json)
+  set_tests_properties(cli_data_info_har2 PROPERTIES
+      PASS_REGULAR_EXPRESSION "\"class_counts_train\":\\[3636,3779\\],\"class_counts_test\":\\[1472,1524\\]")
+endif()

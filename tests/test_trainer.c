@@ -309,6 +309,49 @@ static void checkpoint_and_log(void **state)
     kml_data_free(&d);
 }
 
+/* A run stopped after epoch 2 and resumed ends with the same model as an unbroken run. */
+static void resume_matches_unbroken_run(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 8);
+    kml_data d;
+    make_varlen(&d, 300, &r);
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 5;
+    tc.density_w = 0.5;   /* IHT support and phases must survive the break too */
+    tc.model.rank_u = 3;
+    kml_model a, b;
+    kml_train_summary sa, sb;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &d, &a, &sa, &err)) fail_msg("%s", err.msg);
+
+    const char *st = DIR "/tr_resume.state";
+    remove(st);
+    tc.state_path = st;
+    ck_state c = {0, 2, 0};
+    tc.checkpoint = ck;
+    tc.checkpoint_ctx = &c;
+    assert_int_equal(kml_train(&tc, &d, &b, &sb, &err), -1);   /* "killed" after epoch 2 */
+    tc.checkpoint = NULL;
+    tc.resume = 1;
+    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(a.n_params, b.n_params);
+    assert_memory_equal(a.block, b.block, a.n_params * sizeof(float));
+    assert_int_equal(sa.best_epoch, sb.best_epoch);
+    assert_int_equal(sa.steps, sb.steps);
+    assert_true(sa.test_accuracy == sb.test_accuracy);
+    kml_model_free(&b);
+    /* a state from other options is refused */
+    tc.epochs = 6;
+    assert_int_equal(kml_train(&tc, &d, &b, &sb, &err), -1);
+    assert_non_null(strstr(err.msg, "other data or options"));
+    remove(st);
+    kml_model_free(&a);
+    kml_data_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest fsdd_tests[] = {
@@ -320,6 +363,7 @@ int main(void)
         cmocka_unit_test(variable_length_reads_last_valid_step),
         cmocka_unit_test(nonfinite_steps_skipped),
         cmocka_unit_test(checkpoint_and_log),
+        cmocka_unit_test(resume_matches_unbroken_run),
     };
     int rc = cmocka_run_group_tests(synth_tests, NULL, NULL);
     return rc | cmocka_run_group_tests(fsdd_tests, load_fsdd, free_fsdd);

@@ -191,12 +191,26 @@ static void oom(csv_state *st)
     fail(st, "out of memory at row %ld", st->row_line);
 }
 
-/* Quote a cell for a message, cut to a readable length. */
+/* Quote a cell for a message on one line: control characters become \n, \r, \t or ?, long cells are cut. */
 static const char *show(const char *s, char *buf, size_t n)
 {
-    size_t len = strlen(s);
-    if (len + 3 <= n) snprintf(buf, n, "'%s'", s);
-    else snprintf(buf, n, "'%.*s...'", (int)(n - 6), s);
+    size_t o = 0, limit = n - 6; /* room for the quotes, "..." and the terminator */
+    buf[o++] = '\'';
+    for (; *s && o < limit; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n' || c == '\r' || c == '\t') {
+            buf[o++] = '\\';
+            buf[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else {
+            buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        }
+    }
+    if (*s) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
     return buf;
 }
 

@@ -1,5 +1,5 @@
 # tests/data/cli_data_checks.cmake: run with cmake -P (see tests/cli_data.cmake).
-#   -DKILOML=path/to/kiloml -DFSDD=path/to/fsdd_logmel.h5 -DWORK=scratch folder
+#   -DKILOML=path/to/kiloml -DFSDD=path/to/fsdd_logmel.h5 -DWORK=scratch folder [-DSHARED=shared datasets]
 # Parses `kiloml data info --json` output and checks that bad inputs exit non-zero, print nothing on stdout
 # and name the problem on stderr.
 cmake_minimum_required(VERSION 3.20)
@@ -75,3 +75,9 @@ expect_fail("--timesteps: expected an integer" ${WORK}/ragged.csv --timesteps x)
 expect_fail("--layout: expected 'wide' or 'long'" ${WORK}/ragged.csv --layout tall)
 expect_fail("unknown option" ${WORK}/ragged.csv --bogus)
 expect_fail("dataset 'y9_train' not found" ${FSDD} --labels y9)
+
+# 4. the shared raw-audio file has another layout: refused, naming what is missing and what is there
+if(DEFINED SHARED AND EXISTS ${SHARED}/fsdd/fsdd_audio.h5)
+  expect_fail("dataset 'X_train' not found (the file holds: audio, index, is_test, label, length, offset, speaker)"
+              ${SHARED}/fsdd/fsdd_audio.h5 --json)
+endif()

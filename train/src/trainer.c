@@ -16,6 +16,7 @@
 #include "kiloml/iht.h"
 #include "kiloml/rng.h"
 #include "progress.h"
+#include "train_state.h"
 
 #define EVAL_BATCH 256
 
@@ -300,6 +301,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
 
     kml_optim opt;
     kml_optim_init(&opt, &oc, P, opt_state);
+    kml_train_state st;
+    memset(&st, 0, sizeof st);
     long per_epoch = (r.fit.n + B - 1) / B, total = per_epoch * (long)tc->epochs;
     kml_iht iht;
     kml_iht_init(&iht, &r.m, tc->density_w, tc->density_u, total, mask, iht_scratch);
@@ -308,17 +311,50 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     for (int i = 0; i < r.fit.n; i++) order[i] = i;
     memcpy(best, r.m.block, P * sizeof(float));
     double best_val = -1.0;
-    int best_epoch = 0;
+    int best_epoch = 0, e0 = 0;
     long step = 0, skipped = 0, warned = 0;
     pg.batches = per_epoch;
-    if (tc->log)
+    {   /* the fingerprint a state file must match */
+        int64_t fp[KML_STATE_FP] = {mc.cell, mc.D, mc.H, mc.C, mc.rank_w, mc.rank_u, mc.gate_nl, mc.update_nl,
+                                    (int64_t)P, (int64_t)n_opt, (int64_t)n_b, r.fit.n, r.val.n, tc->epochs, B,
+                                    (int64_t)tc->seed, oc.kind, tc->normalize, tc->norm_mode};
+        double dv[5] = {oc.lr, tc->density_w, tc->density_u, oc.clip, tc->val_frac};
+        memcpy(fp + 19, dv, sizeof dv);
+        memcpy(st.fp, fp, sizeof fp);
+    }
+    st.order = order; st.n_order = (size_t)r.fit.n;
+    st.params = r.m.block; st.best = best; st.n_params = P;
+    st.opt = opt_state; st.n_opt = n_opt;
+    st.mask = mask; st.n_mask = n_b;
+    if (tc->resume) {
+        if (!tc->state_path) { kml_error_set(err, "resume: no training state file given"); goto done; }
+        if (kml_train_state_read(tc->state_path, &st, err)) goto done;
+        e0 = st.epochs_done;
+        best_epoch = st.best_epoch;
+        best_val = st.best_val;
+        step = (long)st.step;
+        skipped = (long)st.skipped;
+        opt.t = (long)st.opt_t;
+        opt.skipped = (long)st.opt_skipped;
+        opt.clipped = (long)st.opt_clipped;
+        iht.have_support = st.iht_have_support;
+        iht.thresholds = (long)st.iht_thresholds;
+        memcpy(rng.s, st.rng, sizeof rng.s);
+        sum->epochs = e0;
+        sum->best_epoch = best_epoch;
+        sum->val_accuracy = best_val;
+        sum->steps = step;
+        sum->skipped_steps = skipped;
+        kml_progress_note(&pg, "resuming from %s after epoch %d of %d", tc->state_path, e0, tc->epochs);
+    }
+    if (tc->log && e0 == 0)
         fprintf(tc->log, "epoch,lr,train_loss,train_accuracy,val_accuracy,best_val_accuracy,phase,skipped_steps,"
-                         "seconds,samples_per_second\n");
+                         "clipped_steps,grad_norm_mean,grad_norm_max,seconds,samples_per_second\n");
 
-    for (int e = 0; e < tc->epochs; e++) {
+    for (int e = e0; e < tc->epochs; e++) {
         double lr = kml_optim_lr(&oc, e, tc->epochs), t_ep = kml_now_seconds();
-        double loss_sum = 0.0;
-        long seen = 0, correct = 0, ep_skipped = 0;
+        double loss_sum = 0.0, gn_sum = 0.0, gn_max = 0.0;
+        long seen = 0, correct = 0, ep_skipped = 0, gn_n = 0;
         kml_rng_shuffle(&rng, order, r.fit.n);
         for (long k = 0; k < per_epoch; k++, step++) {
             int s0 = (int)(k * B), b = r.fit.n - s0 < B ? r.fit.n - s0 : B;
@@ -339,6 +375,11 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
                     memcpy(dHs + ((size_t)(w.len[i] - 1) * b + i) * H, dHsel + (size_t)i * H, (size_t)H * sizeof(float));
                 kml_cell_backward(&r.m, w.X, T, b, w.cache, w.Hs, dHs, cell_scratch, &r.g);
                 took = kml_optim_step(&opt, r.m.block, r.g.block, lr);
+                if (took) {
+                    gn_sum += opt.last_norm;
+                    gn_n++;
+                    if (opt.last_norm > gn_max) gn_max = opt.last_norm;
+                }
             }
             if (!took) {
                 skipped++;
@@ -385,7 +426,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
             fprintf(tc->log, "%d,%.6g,%.6f,%.6f,", e + 1, lr, tr_loss, tr_acc);
             if (val >= 0) fprintf(tc->log, "%.6f,%.6f,", val, best_val);
             else fprintf(tc->log, ",,");
-            fprintf(tc->log, "%d,%ld,%.3f,%.1f\n", kml_iht_phase(&iht, step - 1) + 1, skipped, secs, sps);
+            fprintf(tc->log, "%d,%ld,%ld,%.4g,%.4g,%.3f,%.1f\n", kml_iht_phase(&iht, step - 1) + 1, skipped, opt.clipped,
+                    gn_n ? gn_sum / gn_n : 0.0, gn_max, secs, sps);
             fflush(tc->log);
         }
         sum->epochs = e + 1;
@@ -393,6 +435,23 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         sum->val_accuracy = best_val;
         sum->steps = step;
         sum->skipped_steps = skipped;
+        if (tc->state_path) {
+            st.epochs_done = e + 1;
+            st.best_epoch = best_epoch;
+            st.best_val = best_val;
+            st.step = step;
+            st.skipped = skipped;
+            st.opt_t = opt.t;
+            st.opt_skipped = opt.skipped;
+            st.opt_clipped = opt.clipped;
+            st.iht_have_support = iht.have_support;
+            st.iht_thresholds = iht.thresholds;
+            memcpy(st.rng, rng.s, sizeof st.rng);
+            if (kml_train_state_write(tc->state_path, &st, err)) {
+                kml_progress_end(&pg);
+                goto done;
+            }
+        }
         if (tc->checkpoint && best_epoch) {
             kml_model v = view_of(&r.m, best);
             if (tc->checkpoint(&v, sum, tc->checkpoint_ctx, err)) {
