@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kiloml/fakequant.h"
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel.h"
 #include "kiloml/qmodel_file.h"
@@ -375,6 +376,45 @@ static void test_file_round_trip(void **state)
     kml_model_free(&m);
 }
 
+/* Fake quantization: every stored matrix lands on its grid (the quantizer's own q), biases and
+ * scalars are untouched, restore gives back the exact float parameters. */
+static void test_fakequant(void **state)
+{
+    (void)state;
+    kml_model m;
+    make_model(&m, KML_CELL_FASTGRNN, 6, 16, 3, 3, 0, 9);
+    float *orig = malloc(m.n_params * sizeof(float));
+    memcpy(orig, m.block, m.n_params * sizeof(float));
+    int q[KML_QS_COUNT];
+    for (int s = 0; s < KML_QS_COUNT; s++) {
+        int p = kml_qslot_param(&m.cfg, (kml_qslot)s);
+        q[s] = p < 0 ? 0 : kml_qweight_q(&m, p, 8);
+    }
+    kml_fakequant fq;
+    kml_fakequant_init(&fq, 8);
+    kml_fakequant_apply(&m, &fq);
+    int changed = 0;
+    for (int s = 0; s < KML_QS_COUNT; s++) {
+        int p = kml_qslot_param(&m.cfg, (kml_qslot)s);
+        if (p < 0) continue;
+        size_t n = (size_t)m.shape[p].rows * m.shape[p].cols;
+        for (size_t i = 0; i < n; i++) {
+            double code = ldexp(m.p[p][i], q[s]);
+            assert_true(code == floor(code) && fabs(code) <= 127);
+            changed += m.p[p][i] != orig[m.p[p] - m.block + i];
+        }
+    }
+    assert_true(changed > 0);
+    assert_memory_equal(m.p[KML_P_BG], orig + (m.p[KML_P_BG] - m.block), 16 * sizeof(float));
+    assert_true(m.p[KML_P_ZETA][0] == orig[m.p[KML_P_ZETA] - m.block]);
+    kml_fakequant_restore(&m, &fq);
+    assert_memory_equal(m.block, orig, m.n_params * sizeof(float));
+    assert_int_equal(fq.applied, 1);
+    kml_fakequant_free(&fq);
+    free(orig);
+    kml_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_quantize_fastrnn_8),
         cmocka_unit_test(test_flash_budget),
         cmocka_unit_test(test_file_round_trip),
+        cmocka_unit_test(test_fakequant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

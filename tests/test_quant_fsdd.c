@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kiloml/fakequant.h"
 #include "kiloml/qmodel.h"
 #include "kiloml/quantize.h"
 #include "kiloml/rng.h"
@@ -70,7 +71,8 @@ static int unload(void **state)
     return 0;
 }
 
-static void train(kml_model *m, int H, int rW, int rU, double sW, double sU, int epochs)
+static void train_qat(kml_model *m, int H, int rW, int rU, double sW, double sU, int epochs, kml_fakequant *fq,
+                      int qat_epochs, kml_train_summary *out)
 {
     kml_train_config tc;
     kml_train_config_init(&tc);
@@ -87,11 +89,23 @@ static void train(kml_model *m, int H, int rW, int rU, double sW, double sU, int
     tc.seed = 5;
     tc.threads = 1;
     tc.optim.decay_epoch = 0;
+    if (fq) {
+        tc.qat.start_epoch = epochs - qat_epochs;
+        tc.qat.fake = kml_fakequant_apply;
+        tc.qat.restore = kml_fakequant_restore;
+        tc.qat.ctx = fq;
+    }
     kml_train_summary s;
     kml_error err = {{0}};
     if (kml_train(&tc, &fsdd, m, &s, &err)) fail_msg("%s", err.msg);
     fprintf(stderr, "  trained H=%d rW=%d rU=%d sW=%.2f sU=%.2f: test %.3f\n", H, rW, rU, sW, sU, s.test_accuracy);
     assert_true(s.test_accuracy >= 0.6); /* a model that learned something: chance is 0.1 */
+    if (out) *out = s;
+}
+
+static void train(kml_model *m, int H, int rW, int rU, double sW, double sU, int epochs)
+{
+    train_qat(m, H, rW, rU, sW, sU, epochs, NULL, 0, NULL);
 }
 
 /* integer vs float (trainer's kml_evaluate) on the 300 test clips */
@@ -166,11 +180,30 @@ static void compressed_fastgrnn(void **state)
     kml_model_free(&m);
 }
 
+/* QAT (last 3 of 8 epochs on 8-bit rounded weights): the hook ran on every minibatch and validation of
+ * those epochs, the kept model comes from them, and its 8-bit integer model stays within 12 of 300. */
+static void qat_fastgrnn(void **state)
+{
+    (void)state;
+    kml_model m;
+    kml_fakequant fq;
+    kml_fakequant_init(&fq, 8);
+    kml_train_summary s;
+    train_qat(&m, 32, 0, 0, 1, 1, 8, &fq, 3, &s);
+    assert_int_equal(fq.failed, 0);
+    assert_int_equal(fq.applied, 3 * ((s.n_fit + 49) / 50) + 3); /* minibatches + one validation per epoch */
+    assert_true(s.best_epoch >= 6);
+    compare(&m, 8, 12);
+    kml_fakequant_free(&fq);
+    kml_model_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dense_fastgrnn),
         cmocka_unit_test(compressed_fastgrnn),
+        cmocka_unit_test(qat_fastgrnn),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }

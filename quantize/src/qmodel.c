@@ -89,6 +89,20 @@ static int mat_q(const kml_model *m, int p, int q, int bits)
     return q;
 }
 
+int kml_qweight_q(const kml_model *m, int param, int bits)
+{
+    size_t n = (size_t)m->shape[param].rows * m->shape[param].cols;
+    return mat_q(m, param, kml_q_for_range(maxabs(m->p[param], n), wlimit(bits), 30), bits);
+}
+
+float kml_qweight_round(float w, int q, int bits)
+{
+    long lim = wlimit(bits), v = qround(w * ldexp(1.0, q));
+    if (v > lim) v = lim;
+    if (v < -lim) v = -lim;
+    return (float)ldexp((double)v, -q);
+}
+
 static int imin(int a, int b) { return a < b ? a : b; }
 
 void kml_qformat_from_ranges(const kml_model *m, const kml_calib *cal, const int bits[KML_QS_COUNT],

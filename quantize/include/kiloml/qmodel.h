@@ -86,6 +86,13 @@ int kml_float_predict(const kml_model *m, const kml_dataset *raw, int32_t *pred,
 /* Largest q in [0, qmax] with range·2^q <= limit (qmax when range is 0). */
 int kml_q_for_range(double range, double limit, int qmax);
 
+/* The weight q the quantizer starts from for float parameter `param` (KML_P_*) at `bits` (8 or 16):
+ * from max |w| (the grid's largest code), lowered until the accumulator bound holds. */
+int kml_qweight_q(const kml_model *m, int param, int bits);
+/* w rounded to the grid 2^-q of a `bits`-wide code (round half up, clipped to ±(2^(bits-1) − 1)),
+ * as a float: what kml_qmodel_build stores, divided by 2^q. */
+float kml_qweight_round(float w, int q, int bits);
+
 /* Starting formats from calibration ranges; bits[slot] 8 or 16 (absent slots ignored). */
 void kml_qformat_from_ranges(const kml_model *m, const kml_calib *cal, const int bits[KML_QS_COUNT],
                              kml_qformat *f);
