@@ -1,5 +1,7 @@
 /* cli/cmd_export.c: `kiloml export MODEL.kml -o model.h [--target T] [--name PREFIX] [--test-steps N]`:
- * write the C header that runs the model with deploy/ (see kiloml/header.h). */
+ * write the C header that runs the model with deploy/ (see kiloml/header.h). A model file holding
+ * the quantizer's integer model (/quant) is exported on the integer path unless --float is given;
+ * that path needs quantize/'s reader (kiloml/qmodel_file.h) and is compiled in when it exists. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +10,12 @@
 #include "commands.h"
 #include "kiloml/header.h"
 #include "kiloml/model_file.h"
+#if defined(__has_include)
+#if __has_include("kiloml/qmodel_file.h")
+#include "kiloml/qmodel_file.h"
+#define KML_EXPORT_INTEGER 1
+#endif
+#endif
 
 static void usage(FILE *f)
 {
@@ -19,23 +27,25 @@ static void usage(FILE *f)
                "                        chip's 32 KB flash / 2 KB RAM or nothing is written\n"
                "  --name PREFIX         prefix of every symbol (a C identifier; default KML_MODEL)\n"
                "  --test-steps N        length of the self-check input (default 16)\n"
-               "  --seed N              seed of the generated self-check input (default 1)\n");
+               "  --seed N              seed of the generated self-check input (default 1)\n"
+               "  --float               export the float model even when the file holds an integer one\n");
 }
 
 int kml_cmd_export(int argc, char **argv)
 {
-    enum { OPT_TARGET = 256, OPT_NAME, OPT_STEPS, OPT_SEED, OPT_HELP };
+    enum { OPT_TARGET = 256, OPT_NAME, OPT_STEPS, OPT_SEED, OPT_FLOAT, OPT_HELP };
     static const struct option longopts[] = {{"output", required_argument, NULL, 'o'},
                                              {"target", required_argument, NULL, OPT_TARGET},
                                              {"name", required_argument, NULL, OPT_NAME},
                                              {"test-steps", required_argument, NULL, OPT_STEPS},
                                              {"seed", required_argument, NULL, OPT_SEED},
+                                             {"float", no_argument, NULL, OPT_FLOAT},
                                              {"help", no_argument, NULL, OPT_HELP},
                                              {NULL, 0, NULL, 0}};
     kml_header_opts opt;
     kml_header_opts_init(&opt);
     const char *out = NULL;
-    int c;
+    int c, force_float = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
@@ -63,6 +73,7 @@ int kml_cmd_export(int argc, char **argv)
                 return 2;
             }
             break;
+        case OPT_FLOAT: force_float = 1; break;
         case 'h':
         case OPT_HELP: usage(stdout); return 0;
         default:
@@ -84,14 +95,28 @@ int kml_cmd_export(int argc, char **argv)
         return 1;
     }
     opt.source = in;
+    if (!opt.class_names && m.class_names) opt.class_names = (const char *const *)m.class_names;
     kml_header_figures fig;
-    int rc = kml_header_write_model(out, &m, &opt, &fig, &err);
+    int rc, integer = 0;
+#ifdef KML_EXPORT_INTEGER
+    if (!force_float && kml_qmodel_file_has(in) == 1) {
+        kml_qmodel qm;
+        integer = 1;
+        rc = kml_qmodel_read(in, &qm, &err);
+        if (rc == 0) {
+            rc = kml_header_write_q(out, &qm.q, &opt, &fig, &err);
+            kml_qmodel_free(&qm);
+        }
+    } else
+#endif
+        rc = kml_header_write_model(out, &m, &opt, &fig, &err);
+    (void)force_float;
     kml_model_free(&m);
     if (rc) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
         return 1;
     }
-    printf("wrote %s: %s float model for %s, %u bytes of flash (model arrays + descriptor), %u bytes of RAM\n", out,
-           opt.name, kml_target_name(opt.target), fig.flash_bytes, fig.ram_bytes);
+    printf("wrote %s: %s %s model for %s, %u bytes of flash (model arrays + descriptor), %u bytes of RAM\n", out,
+           opt.name, integer ? "integer" : "float", kml_target_name(opt.target), fig.flash_bytes, fig.ram_bytes);
     return 0;
 }
