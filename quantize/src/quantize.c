@@ -68,8 +68,10 @@ typedef struct {
     uint32_t bytes;
 } score;
 
-/* 1 when a beats b */
-static int better(const score *a, const score *b, kml_qobjective obj)
+/* 1 when a beats b; on equal scores the smaller model wins only when by_bytes (the budget pick):
+ * the shift search moves only on a strict improvement, so it never drifts to a coarser grid that
+ * merely ties on the validation split. */
+static int better(const score *a, const score *b, kml_qobjective obj, int by_bytes)
 {
     if (!a->ok) return 0;
     if (!b->ok) return 1;
@@ -80,7 +82,7 @@ static int better(const score *a, const score *b, kml_qobjective obj)
         if (a->correct != b->correct) return a->correct > b->correct;
         if (a->disagree != b->disagree) return a->disagree < b->disagree;
     }
-    return a->bytes < b->bytes;
+    return by_bytes && a->bytes < b->bytes;
 }
 
 typedef struct {
@@ -167,7 +169,7 @@ static int search(ctx *c, const kml_quant_opts *o, kml_qformat *f, score *best, 
                 kml_qformat built;
                 if (evaluate(c, &t, &s, &built, err)) return -1;
                 /* the build may lower a weight q (accumulator bound): a no-op move is not a move */
-                if (s.ok && better(&s, best, o->objective)) {
+                if (s.ok && better(&s, best, o->objective, 0)) {
                     *best = s;
                     best_val = start + d;
                     if (vars[v] == &f->q_x || vars[v] == &f->q_in) f->norm_shift = t.norm_shift;
@@ -224,7 +226,7 @@ static int budget_pick(ctx *c, const kml_quant_opts *o, kml_qformat *f, score *b
             else
                 fprintf(o->log, "  %11s  invalid formats\n", "-");
         }
-        if (s.ok && better(&s, best, o->objective)) {
+        if (s.ok && better(&s, best, o->objective, 1)) {
             *best = s;
             *f = t;
         }
