@@ -1,5 +1,5 @@
-/* test_emi_decide.c: the device-side EMI rules (deploy/ kiloml/emi.h): exp without libm,
- * softmax confidence, longest runs and the bag decision on hand-made prediction patterns. */
+/* test_emi_decide.c: the device-side EMI rules (deploy/ kiloml/emi.h): the softmax
+ * confidence, longest runs and the bag decision on hand-made prediction patterns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,24 +8,6 @@
 #include <math.h>
 
 #include "kiloml/emi.h"
-
-static void exp_matches_libm(void **state)
-{
-    (void)state;
-    double worst = 0;
-    for (int i = 0; i <= 870000; i++) {
-        float x = -0.0001f * (float)i;
-        double ref = exp((double)x);
-        double got = kml_emi_exp_neg_f32(x);
-        double rel = fabs(got - ref) / ref;
-        if (rel > worst) worst = rel;
-    }
-    assert_true(worst < 3e-7);
-    assert_true(kml_emi_exp_neg_f32(0.0f) == 1.0f);
-    assert_true(kml_emi_exp_neg_f32(2.0f) == 1.0f); /* clamped */
-    assert_true(kml_emi_exp_neg_f32(-100.0f) == 0.0f);
-    assert_true(kml_emi_exp_neg_f32(-INFINITY) == 0.0f);
-}
 
 static void softmax_confidence(void **state)
 {
@@ -100,7 +82,7 @@ static void decide_without_negative(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(exp_matches_libm),      cmocka_unit_test(softmax_confidence),
+        cmocka_unit_test(softmax_confidence),
         cmocka_unit_test(longest_runs),          cmocka_unit_test(decide_with_negative),
         cmocka_unit_test(decide_without_negative),
     };

@@ -1,27 +1,7 @@
-/* emi_decide.c: EMI-RNN confidence (softmax without libm), longest runs and the bag decision.
+/* emi_decide.c: EMI-RNN confidence (softmax on kml_expf, no libm), longest runs and the bag decision.
  * Freestanding C99 (see kiloml/emi.h). */
 #include "kiloml/emi.h"
-
-float kml_emi_exp_neg_f32(float x)
-{
-    union {
-        float f;
-        uint32_t u;
-    } two_n;
-    float y, r, p;
-    int n;
-    if (!(x < 0.0f)) return x == x ? 1.0f : x; /* 0 (or a positive value, clamped) -> 1; NaN -> NaN */
-    if (x < -87.0f) return 0.0f;
-    /* x = n·ln2 + r, n = round(x / ln2), ln2 split so that n·ln2_hi is exact */
-    y = x * 1.44269504f;
-    n = -(int)(-y + 0.5f);
-    r = x - (float)n * 0.693145752f;
-    r = r - (float)n * 1.42860677e-06f;
-    p = 1.0f + r * (1.0f + r * (0.5f + r * (1.66666672e-01f +
-             r * (4.16666679e-02f + r * (8.33333377e-03f + r * 1.38888892e-03f)))));
-    two_n.u = (uint32_t)(n + 127) << 23; /* n in -126..0 here */
-    return p * two_n.f;
-}
+#include "kiloml/kml_rnn.h"
 
 float kml_emi_softmax_f32(const float *logits, int C, float *prob, int *top_class)
 {
@@ -33,7 +13,7 @@ float kml_emi_softmax_f32(const float *logits, int C, float *prob, int *top_clas
             top = c;
         }
     for (c = 0; c < C; c++) {
-        float e = kml_emi_exp_neg_f32(logits[c] - mx);
+        float e = kml_expf(logits[c] - mx);
         if (prob) prob[c] = e;
         sum += e;
     }

@@ -19,12 +19,9 @@
 /* `negative` argument meaning "no negative class" (the paper's Algorithm 1 for HAR-6, DSA-19). */
 #define KML_EMI_NO_NEGATIVE (-1)
 
-/* e^x for x <= 0 (x > 0 is clamped to 0; returns 0 below -87). Relative error < 2e-7.
- * Range reduction x = n·ln2 + r with |r| <= ln2/2, a degree-6 polynomial, 2^n by exponent bits. */
-float kml_emi_exp_neg_f32(float x);
-
 /* Softmax of logits[C] into prob[C] (prob may be NULL); returns the top probability and writes
- * its class to *top_class (the lowest index on ties). Max-shifted: never overflows. */
+ * its class to *top_class (the lowest index on ties). Max-shifted: never overflows. The
+ * exponential is the runtime's own kml_expf (kml_rnn.h), no libm. */
 float kml_emi_softmax_f32(const float *logits, int C, float *prob, int *top_class);
 
 /* Length of the longest run of consecutive pred[i] == cls in pred[0..n-1]; *start (may be NULL)

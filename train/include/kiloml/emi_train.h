@@ -18,6 +18,8 @@
 #include "kiloml/bag.h"
 #include "kiloml/emi.h"
 #include "kiloml/error.h"
+#include "kiloml/model.h"
+#include "kiloml/trainer.h"
 
 /* ---- relabelling (SPEC §4, the paper's Algorithm 1) ---------------------------------------
  * pred[n_bags*n_inst]: each instance's predicted class (at its last valid step). For every bag
@@ -61,5 +63,73 @@ typedef struct kml_emi_savings {
     double mi, early, total;
 } kml_emi_savings;
 kml_emi_savings kml_emi_savings_of(int window, int T, long long steps_run, long long steps_total);
+
+/* ---- per-step loss of one minibatch -----------------------------------------------------
+ * Dimension letters: W window steps, B instances, F features (= model D), H hidden, C classes.
+ * Forward the cell over X[W][B][F], the classifier at EVERY step (logits[W][B][C]), the weighted
+ * softmax cross-entropy against y[B] with step_w[W][B] (kml_emi_step_weights), and, when grad is
+ * not NULL, the backward: dlogits -> dHs[W][B][H] at every step -> BPTT, gradients accumulated
+ * (+=) into grad. Returns the loss (mean over rows of weight > 0; 0 when no row has weight).
+ * The work buffers come from kml_emi_work_alloc for at most B instances. */
+typedef struct kml_emi_work {
+    int W, B_max;
+    float *X, *cache, *Hs, *logits, *dlogits, *dHs, *scratch, *step_w;
+    int32_t *y_rows;  /* [W][B] per-row labels */
+    float *inst_w;    /* [B] */
+    int32_t *len;     /* [B] */
+} kml_emi_work;
+int kml_emi_work_alloc(kml_emi_work *w, const kml_model_config *cfg, int W, int B_max, kml_error *err);
+void kml_emi_work_free(kml_emi_work *w);
+
+double kml_emi_batch_loss(const kml_model *m, const float *X, const int32_t *y, const float *step_w, int W,
+                          int B, kml_emi_work *work, kml_model *grad);
+
+/* Gather instances rows[0..B-1] of b->inst into work->X ([W][B][F] time-major); y into y[B],
+ * the loss weights of `mode` into work->step_w. */
+void kml_emi_gather(const kml_bags *b, const int *rows, int B, kml_emi_loss_mode mode, kml_emi_work *work,
+                    int32_t *y);
+
+/* ---- evaluation: forward every instance, early exit per threshold, decide bags -------------
+ * b must hold series normalised as the model expects. For each of the n thresholds p_hat[i]:
+ * out[i] gets the bag accuracy, steps run / total and the savings (p_hat > 1: the last step
+ * decides). bag_pred (may be NULL) receives the decisions [n][n_bags]; inst_pred (may be NULL)
+ * the instance predictions [n][n_bags*n_inst]. */
+typedef struct kml_emi_result {
+    float p_hat;
+    double accuracy;
+    long long steps_run, steps_total;
+    kml_emi_savings savings;
+} kml_emi_result;
+int kml_emi_evaluate(const kml_model *m, const kml_bags *b, const float *p_hat, int n, int k, int negative,
+                     kml_emi_result *out, int32_t *bag_pred, int32_t *inst_pred, kml_error *err);
+
+/* ---- the training driver ---------------------------------------------------------------------
+ * tc supplies the cell, optimiser, epochs PER ROUND, batch, densities (IHT over the whole run),
+ * validation fraction/grouping, seed, threads, normalisation and progress. Each round trains
+ * tc->epochs epochs on every instance with weight > 0 under the current labels, keeps the
+ * checkpoint with the best validation BAG accuracy (last-step predictions), restores it, and
+ * relabels the fit bags from its predictions. The first floor(rounds·(1 - frac_emi)) rounds use
+ * the last-step loss (MI-RNN), the rest every-step loss (EMI-RNN). The result is the best
+ * checkpoint of the last round, with the fit-split normalisation. */
+typedef struct kml_emi_config {
+    kml_train_config train;
+    int window, stride;
+    int k;             /* minimum run length (2 for HAR-6) */
+    int negative;      /* class id, or KML_EMI_NO_NEGATIVE; no default: the caller must choose */
+    int rounds;        /* default 4 */
+    double frac_emi;   /* default 0.5 */
+} kml_emi_config;
+
+void kml_emi_config_init(kml_emi_config *c);
+
+typedef struct kml_emi_summary {
+    kml_train_summary train;   /* epochs in all, best epoch (of the last round), val/test BAG accuracy */
+    int rounds, mi_rounds;
+    int relabelled[64];        /* bags relabelled after each round (first 64 rounds) */
+    double round_val_accuracy[64];
+} kml_emi_summary;
+
+int kml_emi_train(const kml_emi_config *ec, const kml_data *data, kml_model *out, kml_emi_summary *sum,
+                  kml_error *err);
 
 #endif
