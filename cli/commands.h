@@ -5,7 +5,8 @@
 #define KILOML_CLI_COMMANDS_H
 
 #define KML_COMMANDS(X) \
-    X(version, "print the version:            kiloml version")
+    X(version, "print the version:            kiloml version") \
+    X(data, "describe a dataset:           kiloml data info FILE [data options] [--json]")
 
 
 #define KML_DECLARE_CMD(name, help) int kml_cmd_##name(int argc, char **argv);

@@ -57,6 +57,10 @@ void kml_data_opts_init(kml_data_opts *o);
 int kml_data_load(const kml_data_opts *o, kml_data *out, kml_error *err);
 void kml_data_free(kml_data *d);
 
+/* 1 if path is an HDF5 file (by its signature), 0 if not (kml_data_load then reads it as CSV, unless its
+ * name ends in .h5/.hdf5), -1 if it cannot be opened. */
+int kml_data_file_is_hdf5(const char *path, kml_error *err);
+
 /* Free the arrays of one dataset (X, y, len, group) and zero it. */
 void kml_dataset_free(kml_dataset *d);
 
@@ -85,5 +89,16 @@ int kml_dataset_subset(const kml_dataset *src, const int *idx, int m, kml_datase
 
 /* Class counts (counts has C entries). */
 void kml_dataset_class_counts(const kml_dataset *d, int C, int *counts);
+
+/* ---- description (kiloml data info) ---- */
+typedef struct kml_feature_stats {
+    double mean, std, min, max; /* population std; all 0 when count is 0 */
+    long long count;            /* finite values seen */
+} kml_feature_stats;
+
+/* Per-feature statistics over the valid steps (t < len) of d. NaN and Inf values are left out of the
+ * statistics and counted in *nan_count / *inf_count (either may be NULL). stats has d->F entries. */
+void kml_dataset_feature_stats(const kml_dataset *d, kml_feature_stats *stats, long long *nan_count,
+                               long long *inf_count);
 
 #endif
