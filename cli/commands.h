@@ -6,7 +6,8 @@
 
 #define KML_COMMANDS(X) \
     X(version, "print the version:            kiloml version") \
-    X(data, "describe a dataset:           kiloml data info FILE [data options] [--json]")
+    X(data, "describe a dataset:           kiloml data info FILE [data options] [--json]") \
+    X(emi,  "EMI-RNN train and evaluate:   kiloml emi train|eval ...")
 
 
 #define KML_DECLARE_CMD(name, help) int kml_cmd_##name(int argc, char **argv);

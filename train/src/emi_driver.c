@@ -83,13 +83,15 @@ static int check_config(const kml_emi_config *ec, const kml_data *data, kml_erro
     if (data->C > 255) return kml_error_set(err, "EMI: at most 255 classes (the data has %d)", data->C);
     if (ec->train.epochs < 1) return kml_error_set(err, "EMI: --epochs must be >= 1");
     if (ec->train.batch < 1) return kml_error_set(err, "EMI: --batch must be >= 1");
-    if (!(ec->train.val_frac > 0.0 && ec->train.val_frac < 1.0))
+    if (!ec->val && !(ec->train.val_frac > 0.0 && ec->train.val_frac < 1.0))
         return kml_error_set(err, "EMI: the validation fraction must be in (0, 1): rounds select by it");
     return 0;
 }
 
 static int copy_dataset(const kml_dataset *src, kml_dataset *dst, kml_error *err)
 {
+    memset(dst, 0, sizeof *dst);
+    if (src->n < 1) return 0;
     int *idx = malloc((size_t)(src->n > 0 ? src->n : 1) * sizeof(int));
     if (!idx) return kml_error_set(err, "EMI: out of memory");
     for (int i = 0; i < src->n; i++) idx[i] = i;
@@ -121,9 +123,17 @@ int kml_emi_train(const kml_emi_config *ec, const kml_data *data, kml_model *out
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
     /* ---- splits, normalisation (fit statistics only), bags ---- */
-    if (kml_split_validation(&data->train, data->C, tc->val_frac, tc->seed, tc->val_by_group, &r.fit, &r.val,
-                             err) != 0)
+    if (ec->val) {
+        if (ec->val->F != data->train.F || ec->val->n < 1) {
+            kml_error_set(err, "EMI: the validation set has %d series of %d features; expected >= 1 of %d",
+                          ec->val->n, ec->val->F, data->train.F);
+            goto fail;
+        }
+        if (copy_dataset(&data->train, &r.fit, err) != 0 || copy_dataset(ec->val, &r.val, err) != 0) goto fail;
+    } else if (kml_split_validation(&data->train, data->C, tc->val_frac, tc->seed, tc->val_by_group, &r.fit,
+                                    &r.val, err) != 0) {
         goto fail;
+    }
     if (copy_dataset(&data->test, &r.test, err) != 0) goto fail;
     if (tc->normalize) {
         if (kml_norm_fit(&r.fit, tc->norm_mode, &r.norm, err) != 0) goto fail;

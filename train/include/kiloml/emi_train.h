@@ -118,6 +118,9 @@ typedef struct kml_emi_config {
     int negative;      /* class id, or KML_EMI_NO_NEGATIVE; no default: the caller must choose */
     int rounds;        /* default 4 */
     double frac_emi;   /* default 0.5 */
+    /* An explicit validation set (e.g. DSA-19's subjects 5-6) instead of carving train->val_frac
+     * off the training split; NULL = carve. Not owned. */
+    const kml_dataset *val;
 } kml_emi_config;
 
 void kml_emi_config_init(kml_emi_config *c);
