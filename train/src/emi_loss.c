@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
 #include "kiloml/cell.h"
+#include "kiloml/cell_f64.h"
 
 int kml_emi_work_alloc(kml_emi_work *w, const kml_model_config *cfg, int W, int B_max, kml_error *err)
 {
@@ -62,6 +65,36 @@ double kml_emi_batch_loss(const kml_model *m, const float *X, const int32_t *y, 
     if (!grad) return loss;
     kml_classifier_backward(m, work->Hs, work->dlogits, N, work->dHs, grad);
     kml_cell_backward(m, X, W, B, work->cache, work->Hs, work->dHs, work->scratch, grad);
+    return loss;
+}
+
+double kml_emi_batch_loss_f64(const kml_model_f64 *m, const double *X, const int32_t *y, const double *step_w,
+                              int W, int B, kml_model_f64 *grad)
+{
+    const int N = W * B, H = m->cfg.H, C = m->cfg.C;
+    double *cache = malloc((kml_cell_cache_floats(&m->cfg, W, B) + 1) * sizeof(double));
+    double *Hs = malloc((size_t)N * H * sizeof(double)), *dHs = malloc((size_t)N * H * sizeof(double));
+    double *logits = malloc((size_t)N * C * sizeof(double)), *dlogits = malloc((size_t)N * C * sizeof(double));
+    double *scratch = malloc((kml_cell_scratch_floats(&m->cfg, B) + 1) * sizeof(double));
+    int32_t *y_rows = malloc((size_t)N * sizeof(int32_t));
+    double loss = NAN;
+    if (cache && Hs && dHs && logits && dlogits && scratch && y_rows) {
+        kml_cell_forward_f64(m, X, W, B, cache, Hs);
+        kml_classifier_forward_f64(m, Hs, N, logits);
+        for (int t = 0; t < W; t++) memcpy(y_rows + (size_t)t * B, y, (size_t)B * sizeof(int32_t));
+        loss = kml_softmax_xent_f64(logits, y_rows, step_w, N, C, dlogits);
+        if (grad) {
+            kml_classifier_backward_f64(m, Hs, dlogits, N, dHs, grad);
+            kml_cell_backward_f64(m, X, W, B, cache, Hs, dHs, scratch, grad);
+        }
+    }
+    free(cache);
+    free(Hs);
+    free(dHs);
+    free(logits);
+    free(dlogits);
+    free(scratch);
+    free(y_rows);
     return loss;
 }
 

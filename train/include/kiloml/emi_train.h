@@ -84,6 +84,12 @@ void kml_emi_work_free(kml_emi_work *w);
 double kml_emi_batch_loss(const kml_model *m, const float *X, const int32_t *y, const float *step_w, int W,
                           int B, kml_emi_work *work, kml_model *grad);
 
+/* The same loss in double (kiloml/cell_f64.h), for the finite-difference gradient check; it
+ * allocates its own buffers. Returns NAN when out of memory. */
+struct kml_model_f64;
+double kml_emi_batch_loss_f64(const struct kml_model_f64 *m, const double *X, const int32_t *y,
+                              const double *step_w, int W, int B, struct kml_model_f64 *grad);
+
 /* Gather instances rows[0..B-1] of b->inst into work->X ([W][B][F] time-major); y into y[B],
  * the loss weights of `mode` into work->step_w. */
 void kml_emi_gather(const kml_bags *b, const int *rows, int B, kml_emi_loss_mode mode, kml_emi_work *work,
