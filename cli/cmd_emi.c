@@ -16,7 +16,7 @@
 enum {
     O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
-    O_OPT, O_THRESH, O_HELP
+    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP
 };
 
 static const char train_help[] =
@@ -37,6 +37,7 @@ static const char train_help[] =
     "  --rounds R            relabelling rounds (default 4)\n"
     "  --frac-emi F          fraction of the rounds trained with the every-step loss (default 0.5)\n"
     "  --val-frac F          validation fraction carved from the training split (default 0.1)\n"
+    "  --val-by-group        carve the validation split as whole groups (needs --group, e.g. subject)\n"
     "  --val-groups LIST     instead: the test series whose --group id is in LIST (e.g. 5,6) are the\n"
     "                        validation set, the rest stay the test set (DSA-19's 4-2-2 subject split)\n"
     "cell and training options (as `kiloml train`):\n"
@@ -161,6 +162,7 @@ static int emi_train(int argc, char **argv)
         {"threads", required_argument, NULL, O_THREADS},
         {"val-frac", required_argument, NULL, O_VALFRAC},
         {"val-groups", required_argument, NULL, O_VALGROUPS},
+        {"val-by-group", no_argument, NULL, O_VALBYGROUP},
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -234,6 +236,7 @@ static int emi_train(int argc, char **argv)
         case O_THREADS: bad = parse_int("--threads", optarg, 1, 256, &tc->threads); break;
         case O_VALFRAC: bad = parse_double("--val-frac", optarg, 1e-6, 0.9, &tc->val_frac); break;
         case O_VALGROUPS: val_groups = optarg; break;
+        case O_VALBYGROUP: tc->val_by_group = 1; break;
         case 'o': out = optarg; break;
         case O_JSON: json = 1; break;
         case O_QUIET: tc->progress = 0; break;
