@@ -30,7 +30,12 @@ kml_status kml_emi_stream_init_f32(kml_emi_stream_f32 *s, const kml_rnn_f32 *m, 
         m->C > 255 || cfg->negative < KML_EMI_NO_NEGATIVE || cfg->negative >= (int16_t)m->C)
         return KML_E_DIMS;
     s->model = m;
-    s->cfg = *cfg;
+    s->cfg.T = cfg->T; /* field by field: a struct copy may call memcpy, which deploy/ does not assume */
+    s->cfg.window = cfg->window;
+    s->cfg.stride = cfg->stride;
+    s->cfg.n_inst = cfg->n_inst;
+    s->cfg.k = cfg->k;
+    s->cfg.negative = cfg->negative;
     s->p_hat = p_hat;
     s->ring = ring;
     s->st.h = h;

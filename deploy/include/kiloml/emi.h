@@ -57,6 +57,21 @@ int kml_emi_longest_run(const uint8_t *pred, int n, int cls, int *start);
  * A bag with n == 0 instances is `negative` (class 0 when there is none). */
 int kml_emi_bag_decide(const uint8_t *pred, int n, int C, int k, int negative, const float *conf_sum);
 
+/* The same decision with integer confidence sums (the integer path: Q15 probabilities summed). */
+int kml_emi_bag_decide_q(const uint8_t *pred, int n, int C, int k, int negative, const uint32_t *conf_sum);
+
+/* ---- integer confidence (no float) ------------------------------------------------------------
+ * With logits l[C] in Q q (q <= 30) and top the argmax, the top softmax probability is
+ * 1 / (1 + tail) with tail = Σ_{c != top} e^-(l_top - l_c). So "top probability >= p" is
+ * "tail <= (1 - p)/p", compared in Q15:
+ *   confident = kml_emi_tail_q15(logits, C, q, &top) <= kml_emi_tail_bound_q15(p_q15)
+ * e^-d comes from a 17-entry table of 2^(-i/16) with linear interpolation (relative error
+ * < 3e-4, terms below e^-11 count 0). p_q15 = round(p · 32768); p_q15 = 0 turns early exit off. */
+int32_t kml_emi_tail_q15(const int32_t *logits, int C, uint8_t q, int *top_class);
+int32_t kml_emi_tail_bound_q15(uint16_t p_q15);
+/* Softmax in Q15 (one division per class: for the instance's exit step only). */
+void kml_emi_softmax_q15(const int32_t *logits, int C, uint8_t q, int32_t *prob);
+
 /* ---- streaming early exit -------------------------------------------------------------------- */
 enum { KML_EMI_PENDING = 0, KML_EMI_INSTANCE_DONE = 1, KML_EMI_BAG_DONE = 2 };
 
@@ -100,5 +115,31 @@ kml_status kml_emi_stream_init_f32(kml_emi_stream_f32 *s, const kml_rnn_f32 *m, 
 int kml_emi_push_f32(kml_emi_stream_f32 *s, const float *x_raw, int16_t *bag_label);
 /* Drop the current bag (e.g. after a gap in the signal). */
 void kml_emi_stream_reset_f32(kml_emi_stream_f32 *s);
+
+/* Integer path: int16 raw samples (Q q_in), the integer model, the integer confidence test
+ * (kml_emi_tail_q15) and Q15 probabilities summed for the bag decision. No float anywhere.
+ * cbuf holds KML_EMI_CBUF_ELEMS(C) int32: logits, probabilities, confidence sums. */
+typedef struct kml_emi_stream_q {
+    const kml_rnn_q *model;
+    kml_emi_cfg cfg;
+    int32_t tail_bound;         /* kml_emi_tail_bound_q15(p_q15) */
+    uint8_t logit_q;            /* kml_rnn_logit_q(model) */
+    int16_t *ring;              /* window × D raw samples */
+    kml_rnn_state_q st;
+    kml_rnn_scratch_q sc;
+    int32_t *logits, *prob;     /* C each, from cbuf */
+    uint32_t *conf_sum;         /* C, from cbuf */
+    uint8_t *pred;
+    uint16_t t;
+    uint8_t done;
+    uint16_t last_steps;
+    uint32_t steps_run, steps_full;
+} kml_emi_stream_q;
+
+kml_status kml_emi_stream_init_q(kml_emi_stream_q *s, const kml_rnn_q *m, const kml_emi_cfg *cfg, uint16_t p_q15,
+                                 int16_t *ring, int16_t *h, uint16_t h_elems, int16_t *scratch, uint16_t scratch_elems,
+                                 int32_t *cbuf, uint8_t *pred);
+int kml_emi_push_q(kml_emi_stream_q *s, const int16_t *x_raw, int16_t *bag_label);
+void kml_emi_stream_reset_q(kml_emi_stream_q *s);
 
 #endif
