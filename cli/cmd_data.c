@@ -21,6 +21,26 @@ static void usage(FILE *f)
             KML_DATA_HELP);
 }
 
+static int cmp_i32(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Distinct group ids of a split (0 when it has none). */
+static int count_groups(const kml_dataset *ds)
+{
+    if (!ds->group || ds->n == 0) return 0;
+    int32_t *g = malloc((size_t)ds->n * sizeof *g);
+    if (!g) return -1;
+    memcpy(g, ds->group, (size_t)ds->n * sizeof *g);
+    qsort(g, (size_t)ds->n, sizeof *g, cmp_i32);
+    int k = 1;
+    for (int i = 1; i < ds->n; i++) k += g[i] != g[i - 1];
+    free(g);
+    return k;
+}
+
 typedef struct {
     kml_feature_stats *stats;
     int *cnt_train, *cnt_test;
@@ -64,6 +84,10 @@ static int print_json(const kml_data_opts *o, const kml_data *d, const summary *
     cJSON_AddBoolToObject(j, "test_held_out", d->test_held_out);
     cJSON_AddBoolToObject(j, "variable_length", d->train.len || d->test.len);
     cJSON_AddBoolToObject(j, "has_groups", d->train.group != NULL);
+    if (d->train.group) {
+        cJSON_AddNumberToObject(j, "groups_train", count_groups(&d->train));
+        cJSON_AddNumberToObject(j, "groups_test", count_groups(&d->test));
+    }
     char *txt = cJSON_PrintUnformatted(j);
     cJSON_Delete(j);
     if (!txt) return -1;
@@ -98,6 +122,8 @@ static void print_table(const kml_data_opts *o, const kml_data *d, const summary
         length_range(&d->train, &lo, &hi);
         printf("lengths     variable: training series run %d..%d steps (padding excluded from statistics)\n", lo, hi);
     }
+    if (d->train.group)
+        printf("groups      %d in train, %d in test\n", count_groups(&d->train), count_groups(&d->test));
     printf("classes     %d\n", d->C);
     printf("  %-6s %8s %8s%s\n", "class", "train", "test", d->class_names ? "  name" : "");
     for (int c = 0; c < d->C; c++) {
@@ -170,14 +196,7 @@ static int info(int argc, char **argv)
         fprintf(stderr, "kiloml: %s\n", err.msg);
         return 1;
     }
-    if (d.test_held_out && d.test.n == 0)
-        fprintf(stderr, "kiloml: no test data in %s, and too few series per class to hold out %.0f %%: the test split "
-                        "is empty\n",
-                o.path, o.test_frac * 100.0);
-    else if (d.test_held_out)
-        fprintf(stderr, "kiloml: no test data in %s: held out a seeded stratified %.0f %% (%d series, seed %llu) as the "
-                        "test split\n",
-                o.path, o.test_frac * 100.0, d.test.n, (unsigned long long)o.seed);
+    kml_data_report_split(&o, &d);
     summary s = {0};
     int C = d.C > 0 ? d.C : 1;
     s.stats = calloc((size_t)d.train.F, sizeof *s.stats);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,4 +112,17 @@ int kml_data_arg(int opt, const char *arg, kml_data_opts *o, kml_error *err)
         return 0;
     }
     return 1;
+}
+
+void kml_data_report_split(const kml_data_opts *o, const kml_data *d)
+{
+    if (!d->test_held_out) return;
+    if (d->test.n == 0)
+        fprintf(stderr, "kiloml: no test data in %s, and too few series per class to hold out %.0f %%: the test split "
+                        "is empty\n",
+                o->path, o->test_frac * 100.0);
+    else
+        fprintf(stderr, "kiloml: no test data in %s: held out a seeded stratified %.0f %% (%d series, seed %llu) as the "
+                        "test split\n",
+                o->path, o->test_frac * 100.0, d->test.n, (unsigned long long)o->seed);
 }

@@ -79,4 +79,8 @@ enum {
  * -1 on a bad value (err names the option and what was expected). */
 int kml_data_arg(int opt, const char *arg, kml_data_opts *o, kml_error *err);
 
+/* Tell the user on stderr when the test split was held out of the training file (every command that loads
+ * data calls this after kml_data_load, so the notice reads the same everywhere). Prints nothing otherwise. */
+void kml_data_report_split(const kml_data_opts *o, const kml_data *d);
+
 #endif

@@ -9,7 +9,7 @@
 
 #include "kiloml/dataset.h"
 
-static void write_file(const char *path, const char *text, size_t n)
+static inline void write_file(const char *path, const char *text, size_t n)
 {
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
@@ -17,13 +17,13 @@ static void write_file(const char *path, const char *text, size_t n)
     assert_int_equal(fclose(f), 0);
 }
 
-static void write_text(const char *path, const char *text)
+static inline void write_text(const char *path, const char *text)
 {
     write_file(path, text, strlen(text));
 }
 
 /* Load path as training data and expect failure with every fragment (NULL-terminated) in the message. */
-static void expect_load_error(const kml_data_opts *o, const char *const *fragments)
+static inline void expect_load_error(const kml_data_opts *o, const char *const *fragments)
 {
     kml_data d;
     kml_error err = {{0}};
@@ -41,7 +41,7 @@ static void expect_load_error(const kml_data_opts *o, const char *const *fragmen
         expect_load_error((opts), frags_);                       \
     } while (0)
 
-static void load_ok(const kml_data_opts *o, kml_data *d)
+static inline void load_ok(const kml_data_opts *o, kml_data *d)
 {
     kml_error err = {{0}};
     if (kml_data_load(o, d, &err) != 0) fail_msg("load failed: %s", err.msg);

@@ -113,6 +113,14 @@ static void label_word_among_integers(void **state)
     EXPECT_ERROR(&o, P("word"), "row 2, column 1", "label 'walk' is not an integer", "like the other labels");
 }
 
+static void decimal_comma_hint(void **state)
+{
+    (void)state;
+    write_text(P("deccomma"), "0;1,5;2\n");
+    kml_data_opts o = wide(P("deccomma"), 2);
+    EXPECT_ERROR(&o, P("deccomma"), "row 1, column 2", "'1,5' is not a number", "decimal commas");
+}
+
 static void tf_mismatch(void **state)
 {
     (void)state;
@@ -358,6 +366,36 @@ static void long_layout_full_lengths_drop_len(void **state)
     kml_data_free(&d);
 }
 
+static void long_layout_test_file_shorter(void **state)
+{
+    /* T comes from each file's longest series: the shorter file is padded to the longer T */
+    (void)state;
+    write_text(P("long_tr"), "a,0,1,0\na,1,2,0\na,2,3,0\nb,0,4,1\n");
+    write_text(P("long_te"), "c,0,5,1\nc,1,6,1\n");
+    kml_data_opts o;
+    kml_data_opts_init(&o);
+    o.path = P("long_tr");
+    o.test_path = P("long_te");
+    o.layout = KML_LAYOUT_LONG;
+    kml_data d;
+    load_ok(&o, &d);
+    assert_int_equal(d.train.T, 3);
+    assert_int_equal(d.test.T, 3);
+    assert_non_null(d.test.len);
+    assert_int_equal(d.test.len[0], 2);
+    assert_float_equal(d.test.X[1], 6.0f, 0);
+    assert_float_equal(d.test.X[2], 0.0f, 0);
+    assert_int_equal(d.train.len[1], 1);
+    kml_data_free(&d);
+    /* and the other way round */
+    o.path = P("long_te");
+    o.test_path = P("long_tr");
+    load_ok(&o, &d);
+    assert_int_equal(d.train.T, 3);
+    assert_int_equal(d.train.len[0], 2);
+    kml_data_free(&d);
+}
+
 static void long_layout_gap(void **state)
 {
     (void)state;
@@ -507,6 +545,7 @@ int main(void)
         cmocka_unit_test(label_out_of_range),
         cmocka_unit_test(label_not_integer),
         cmocka_unit_test(label_word_among_integers),
+        cmocka_unit_test(decimal_comma_hint),
         cmocka_unit_test(tf_mismatch),
         cmocka_unit_test(timesteps_required),
         cmocka_unit_test(empty_value_cell),
@@ -522,6 +561,7 @@ int main(void)
         cmocka_unit_test(integral_float_labels_accepted),
         cmocka_unit_test(long_layout_variable_lengths),
         cmocka_unit_test(long_layout_full_lengths_drop_len),
+        cmocka_unit_test(long_layout_test_file_shorter),
         cmocka_unit_test(long_layout_gap),
         cmocka_unit_test(long_layout_duplicate_step),
         cmocka_unit_test(long_layout_label_changes),

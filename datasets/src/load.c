@@ -96,8 +96,33 @@ static int number_string_labels(kml_data *out, kml_raw_labels *rtr, kml_raw_labe
     return 0;
 }
 
+/* Extend every series of d to T steps (T > d->T): zero padding after the old steps, recorded in len. */
+static int repad(kml_dataset *d, int T, kml_error *err)
+{
+    size_t F = (size_t)d->F, old = (size_t)d->T;
+    float *X = calloc((size_t)(d->n ? d->n : 1) * (size_t)T * F, sizeof *X);
+    int32_t *len = d->len ? d->len : malloc((size_t)(d->n ? d->n : 1) * sizeof *len);
+    if (!X || !len) {
+        free(X);
+        if (len != d->len) free(len);
+        return kml_error_set(err, "out of memory padding %d series to %d steps", d->n, T);
+    }
+    for (int i = 0; i < d->n; i++) {
+        memcpy(X + (size_t)i * T * F, d->X + (size_t)i * old * F, old * F * sizeof *X);
+        if (!d->len) len[i] = d->T;
+    }
+    free(d->X);
+    d->X = X;
+    d->len = len;
+    d->T = T;
+    return 0;
+}
+
 static int hold_out(kml_data *out, const kml_data_opts *o, kml_error *err)
 {
+    if (!(o->test_frac > 0.0 && o->test_frac < 1.0))
+        return kml_error_set(err, "%s: no test data, and the hold-out fraction %g is not strictly between 0 and 1",
+                             o->path, o->test_frac);
     kml_dataset all = out->train;
     unsigned char *pick = malloc((size_t)(all.n ? all.n : 1));
     if (!pick) return kml_error_set(err, "out of memory holding out the test split");
@@ -156,6 +181,12 @@ int kml_data_load(const kml_data_opts *o, kml_data *out, kml_error *err)
         }
     }
     const char *test_name = o->test_path ? o->test_path : o->path;
+    /* long-layout CSV: T comes from the longest series of each file; pad the shorter file's series */
+    if (rc == 0 && have_test && o->layout == KML_LAYOUT_LONG && o->timesteps <= 0 && out->test.F == out->train.F &&
+        out->test.T != out->train.T) {
+        if (out->test.T < out->train.T) rc = repad(&out->test, out->train.T, err);
+        else rc = repad(&out->train, out->test.T, err);
+    }
     if (rc == 0 && have_test && (out->test.T != out->train.T || out->test.F != out->train.F))
         rc = kml_error_set(err, "%s: test series are %d steps x %d features but training series (%s) are %d x %d; "
                                 "expected the same shape",

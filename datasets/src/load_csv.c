@@ -150,6 +150,7 @@ typedef struct {
     long row_line;    /* line where the current record started */
     int col;          /* fields seen so far in the current record */
     long records;     /* records completed (header included) */
+    unsigned char delim;
 
     /* first record, buffered until the column roles and the header are known */
     char **first;
@@ -191,12 +192,26 @@ static void oom(csv_state *st)
     fail(st, "out of memory at row %ld", st->row_line);
 }
 
-/* Quote a cell for a message, cut to a readable length. */
+/* Quote a cell for a message on one line: control characters become \n, \r, \t or ?, long cells are cut. */
 static const char *show(const char *s, char *buf, size_t n)
 {
-    size_t len = strlen(s);
-    if (len + 3 <= n) snprintf(buf, n, "'%s'", s);
-    else snprintf(buf, n, "'%.*s...'", (int)(n - 6), s);
+    size_t o = 0, limit = n - 6; /* room for the quotes, "..." and the terminator */
+    buf[o++] = '\'';
+    for (; *s && o < limit; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\n' || c == '\r' || c == '\t') {
+            buf[o++] = '\\';
+            buf[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+        } else {
+            buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        }
+    }
+    if (*s) {
+        memcpy(buf + o, "...", 3);
+        o += 3;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
     return buf;
 }
 
@@ -215,8 +230,9 @@ static void data_cell(csv_state *st, int c, char *raw)
             return;
         }
         if (!is_number(s, &v)) {
-            fail(st, "row %ld, column %d: %s is not a number; expected a numeric value", st->row_line, c + 1,
-                 show(s, sb, sizeof sb));
+            fail(st, "row %ld, column %d: %s is not a number; expected a numeric value%s", st->row_line, c + 1,
+                 show(s, sb, sizeof sb),
+                 strchr(s, ',') && st->delim != ',' ? " (decimal commas are not read: write 1.5, not 1,5)" : "");
             return;
         }
         if (isnan(v)) {
@@ -522,12 +538,17 @@ static int resolve_labels(csv_state *st, kml_raw_labels *out, int32_t *idmap)
         return 0;
     }
     char sb[64];
+    int any_integer = 0;
+    for (int i = 0; i < t->n && !any_integer; i++) {
+        long long v;
+        any_integer = is_integer(t->names[i], &v);
+    }
     for (int i = 0; i < t->n; i++) {
         long long v;
         if (!is_integer(t->names[i], &v)) {
-            fail(st, "row %ld, column %d: label %s is not an integer; expected an integer class id like the other "
-                     "labels",
-                 t->first_line[i], st->label_col + 1, show(t->names[i], sb, sizeof sb));
+            fail(st, "row %ld, column %d: label %s is not an integer; expected an integer class id %s",
+                 t->first_line[i], st->label_col + 1, show(t->names[i], sb, sizeof sb),
+                 any_integer ? "like the other labels" : "(no label in this column is an integer: check --label-col)");
             return -1;
         }
         if (v < 0 || v >= KML_MAX_CLASSES) {
@@ -709,7 +730,7 @@ int kml_csv_load(const char *path, const kml_data_opts *o, kml_dataset *d, kml_r
                 b += 3;
                 got -= 3;
             }
-            unsigned char delim = detect_delim(b, got);
+            unsigned char delim = st.delim = detect_delim(b, got);
             csv_set_delim(&p, delim);
             if (delim == '\t') csv_set_space_func(&p, space_only);
         }

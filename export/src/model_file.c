@@ -1,4 +1,5 @@
 /* model_file.c: the .kml model file (layout in kiloml/model_file.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "kiloml/model_file.h"
 
 #include <stdio.h>

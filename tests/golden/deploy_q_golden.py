@@ -244,6 +244,6 @@ make_model("gt", "fastgrnn", 4, 6, 2,
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "deploy_q_golden.h"), "w") as f:
     f.write("/* deploy_q_golden.h: written by tests/golden/deploy_q_golden.py (plain Python integers). Do not edit. */\n")
-    f.write("#include <stdint.h>\n")
-    f.write("\n".join(lines) + "\n")
+    f.write("#ifndef KML_DEPLOY_Q_GOLDEN_H\n#define KML_DEPLOY_Q_GOLDEN_H\n#include <stdint.h>\n")
+    f.write("\n".join(lines) + "\n#endif\n")
 print("wrote deploy_q_golden.h:", len(lines), "lines")

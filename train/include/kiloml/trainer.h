@@ -65,6 +65,11 @@ typedef struct kml_train_config {
     FILE *log;                /* CSV of the curves, one row per epoch, or NULL */
     kml_checkpoint_fn checkpoint;
     void *checkpoint_ctx;
+    /* Resumable state (parameters, optimiser moments, IHT support, generator, counters) written
+     * atomically after every epoch when state_path is set; with resume = 1 the run continues from
+     * it (same data and options required) and ends with the same model an unbroken run gives. */
+    const char *state_path;
+    int resume;
 } kml_train_config;
 
 void kml_train_config_init(kml_train_config *c);
