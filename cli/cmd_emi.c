@@ -16,7 +16,7 @@
 enum {
     O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
-    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP
+    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY
 };
 
 static const char train_help[] =
@@ -49,6 +49,9 @@ static const char train_help[] =
     "  --epochs E            epochs PER ROUND (default 10)\n"
     "  --batch B             instances per minibatch (default 100)\n"
     "  --lr LR               learning rate (default 0.01)   --optimizer adam|nesterov\n"
+    "  --clip N              gradient-norm clipping (default 5; 0 = off)\n"
+    "  --lr-decay-epoch E    lr x 0.1 from this global epoch on (default 2/3 of rounds x epochs)\n"
+    "  --norm MODE           per-feature (default), per-step or none\n"
     "  --seed S              seed of initialisation, split and minibatch order (default 0)\n"
     "  --threads N           OpenBLAS threads (default: OpenBLAS's choice)\n"
     "  -o, --output FILE     model file to write (.kml)\n"
@@ -163,6 +166,9 @@ static int emi_train(int argc, char **argv)
         {"val-frac", required_argument, NULL, O_VALFRAC},
         {"val-groups", required_argument, NULL, O_VALGROUPS},
         {"val-by-group", no_argument, NULL, O_VALBYGROUP},
+        {"clip", required_argument, NULL, O_CLIP},
+        {"norm", required_argument, NULL, O_NORM},
+        {"lr-decay-epoch", required_argument, NULL, O_DECAY},
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -237,6 +243,17 @@ static int emi_train(int argc, char **argv)
         case O_VALFRAC: bad = parse_double("--val-frac", optarg, 1e-6, 0.9, &tc->val_frac); break;
         case O_VALGROUPS: val_groups = optarg; break;
         case O_VALBYGROUP: tc->val_by_group = 1; break;
+        case O_CLIP: bad = parse_double("--clip", optarg, 0, 1e30, &tc->optim.clip); break;
+        case O_DECAY: bad = parse_int("--lr-decay-epoch", optarg, 0, 1000000, &tc->optim.decay_epoch); break;
+        case O_NORM:
+            if (!strcmp(optarg, "per-feature")) tc->normalize = 1, tc->norm_mode = KML_NORM_PER_FEATURE;
+            else if (!strcmp(optarg, "per-step")) tc->normalize = 1, tc->norm_mode = KML_NORM_PER_STEP;
+            else if (!strcmp(optarg, "none")) tc->normalize = 0;
+            else {
+                fprintf(stderr, "kiloml: --norm expects per-feature, per-step or none, got '%s'\n", optarg);
+                bad = -1;
+            }
+            break;
         case 'o': out = optarg; break;
         case O_JSON: json = 1; break;
         case O_QUIET: tc->progress = 0; break;
