@@ -62,7 +62,9 @@ static const char eval_help[] =
     "usage: kiloml emi eval MODEL.kml --data FILE [data options] [--threshold P] [--k K] [--json]\n\n"
     "Bag accuracy of an EMI-RNN model on the test split with early exit at softmax confidence P\n"
     "(default 0.99), the multiple-instance, early and total computation savings, and a sweep over\n"
-    "the threshold (accuracy against the fraction of steps run). --k overrides the model's k.\n\n" KML_DATA_HELP;
+    "the threshold (accuracy against the fraction of steps run). --k overrides the model's k.\n"
+    "--val-groups LIST leaves out the test series of these --group ids (the validation set of\n"
+    "`kiloml emi train --val-groups`), so the same test set is evaluated.\n\n" KML_DATA_HELP;
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
@@ -358,6 +360,7 @@ static int emi_eval(int argc, char **argv)
         KML_DATA_LONG_OPTIONS
         {"threshold", required_argument, NULL, O_THRESH},
         {"k", required_argument, NULL, O_K},
+        {"val-groups", required_argument, NULL, O_VALGROUPS},
         {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0}};
@@ -365,6 +368,7 @@ static int emi_eval(int argc, char **argv)
     kml_data_opts_init(&dopts);
     double thr = 0.99;
     int k = 0, json = 0, c;
+    const char *val_groups = NULL;
     kml_error err = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -378,6 +382,7 @@ static int emi_eval(int argc, char **argv)
         switch (c) {
         case O_THRESH: bad = parse_double("--threshold", optarg, 0, 1, &thr); break;
         case O_K: bad = parse_int("--k", optarg, 1, 255, &k); break;
+        case O_VALGROUPS: val_groups = optarg; break;
         case O_JSON: json = 1; break;
         case O_HELP: fputs(eval_help, stdout); return 0;
         default: fprintf(stderr, "kiloml: emi eval: unknown option (see kiloml emi eval --help)\n"); return 2;
@@ -408,7 +413,12 @@ static int emi_eval(int argc, char **argv)
     }
     int rc = 1;
     kml_bags b = {0};
+    kml_dataset dropped = {0};
     enum { NS = 9 };
+    if (val_groups && split_test_groups(&data, val_groups, &dropped, &err) != 0) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        goto done;
+    }
     float p[NS + 1] = {(float)thr, 0.5f, 0.7f, 0.8f, 0.9f, 0.95f, 0.99f, 0.999f, 0.9999f, 2.0f};
     kml_emi_result res[NS + 1];
     if (data.test.F != m.cfg.D) {
@@ -478,6 +488,7 @@ static int emi_eval(int argc, char **argv)
     }
     rc = 0;
 done:
+    kml_dataset_free(&dropped);
     kml_bags_free(&b);
     kml_data_free(&data);
     kml_model_free(&m);

@@ -30,7 +30,7 @@ static void write_csv(const char *path, int n, uint64_t seed)
     kml_rng_seed(&r, seed);
     for (int i = 0; i < n; i++) {
         int y = i % 3, s = (int)kml_rng_below(&r, 21);
-        fprintf(f, "%d", y);
+        fprintf(f, "%d,%d", y, i % 4); /* label, group (subject) */
         for (int t = 0; t < T; t++)
             for (int c = 0; c < F; c++) {
                 double v = 0.4 * kml_rng_normal(&r);
@@ -81,7 +81,7 @@ static int setup(void **state)
     return 0;
 }
 
-#define DATA "--data " DIR "/train.csv --test-data " DIR "/test.csv --timesteps 40"
+#define DATA "--data " DIR "/train.csv --test-data " DIR "/test.csv --timesteps 40 --group-col 1"
 
 static void negative_class_required(void **state)
 {
@@ -139,6 +139,27 @@ static void train_then_eval(void **state)
     assert_non_null(strstr(txt, "k 3"));
 }
 
+/* validation from the test file's groups (DSA-19's 4-2-2 split): train and eval leave group 3
+ * out of the test set alike */
+static void validation_groups(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class none --rounds 1 --epochs 2 "
+                         "--hidden 4 --threads 1 --quiet --val-groups 3 -o " DIR "/g.kml"),
+                     0);
+    assert_int_equal(run("emi eval " DIR "/g.kml " DATA " --val-groups 3 --json"), 0);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    assert_int_equal((int)num(o, "bags"), 90); /* 120 test series, a quarter in group 3 */
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/g.kml " DATA " --json"), 0);
+    o = cJSON_Parse(slurp("out.txt"));
+    assert_int_equal((int)num(o, "bags"), 120);
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/g.kml " DATA " --val-groups 9"), 1);
+    assert_non_null(strstr(slurp("err.txt"), "no test series"));
+}
+
 static void bad_models(void **state)
 {
     (void)state;
@@ -154,6 +175,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(negative_class_required),
         cmocka_unit_test(train_then_eval),
+        cmocka_unit_test(validation_groups),
         cmocka_unit_test(bad_models),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
