@@ -76,7 +76,9 @@ static int kml_export_measure(const char *header, const kml_header_opts *hopt, i
         cJSON_AddNumberToObject(o, "ms_per_window", r.ms_per_window);
         cJSON_AddNumberToObject(o, "agree", r.agree);
         cJSON_AddNumberToObject(o, "n", r.n);
-        cJSON_AddBoolToObject(o, "selfcheck", r.selfcheck);
+        if (r.selfcheck >= 0) cJSON_AddBoolToObject(o, "selfcheck", r.selfcheck);
+        else cJSON_AddNullToObject(o, "selfcheck");
+        cJSON_AddNumberToObject(o, "extra_windows", r.extra_windows);
         cJSON_AddBoolToObject(o, "fits", r.fits);
         char *text = cJSON_Print(o);
         if (text) printf("%s\n", text);

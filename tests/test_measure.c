@@ -123,6 +123,40 @@ static void test_measure_integer_cortex_m0plus(void **state)
     measure_integer_on(KML_TARGET_CORTEX_M0PLUS);
 }
 
+/* A header whose own test input (600 steps × 16 features, 19 KB) cannot fit beside the model
+ * (int16 U, 8 KB): --measure must rebuild without it (selfcheck = -1) and still run, compare
+ * and time the extra windows. */
+static void test_measure_falls_back(void **state)
+{
+    (void)state;
+    kml_error err = {{0}};
+#ifndef KML_DEVICE_TESTS_ON
+    skip();
+#endif
+    if (kml_measure_available(KML_TARGET_ATMEGA328P, &err)) skip();
+    const char *header = DIR "/measure_big.h";
+    assert_int_equal(system(KML_BINARY_DIR "/kml_devgen model --cell fastgrnn --D 16 --H 64 --C 4 --w16-u "
+                                           "--T 600 --seed 4 --name BIG -o " DIR "/measure_big.h"),
+                     0);
+    kml_measure_opts o;
+    kml_measure_opts_init(&o);
+    o.target = KML_TARGET_ATMEGA328P;
+    o.header = header;
+    o.name = "BIG";
+    o.T = 100;
+    kml_measure_result r;
+    int rc = kml_measure(&o, &r, &err);
+    if (rc) printf("measure failed: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    kml_measure_print(stdout, &r);
+    assert_int_equal(r.selfcheck, -1);
+    assert_int_equal(r.extra_windows, 3); /* 12 KB of 100-step windows */
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.agree, 3);
+    assert_true(r.flash_bytes > 8192 && r.flash_bytes <= 32768);
+    assert_true(r.cycles_per_window > 90 * r.cycles_per_step);
+}
+
 static void test_measure_atmega328p(void **state)
 {
     (void)state;
@@ -197,6 +231,7 @@ int main(void)
         cmocka_unit_test(test_measure_atmega328p),
         cmocka_unit_test(test_measure_integer_atmega328p),
         cmocka_unit_test(test_measure_integer_cortex_m0plus),
+        cmocka_unit_test(test_measure_falls_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
