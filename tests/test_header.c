@@ -25,6 +25,13 @@
 #include "kiloml/rng.h"
 #include "golden/deploy_q_models.h"
 #include "../export/src/header_layout.h"
+#if defined(__has_include)
+#if __has_include("kiloml/qmodel_file.h")
+#include "kiloml/qmodel.h"
+#include "kiloml/qmodel_file.h"
+#define HAVE_QMODEL 1
+#endif
+#endif
 
 static char tmpdir[512];
 
@@ -286,7 +293,7 @@ static void test_integer_header_contents(void **state)
     char *s = slurp(path);
     assert_non_null(s);
     const char *want[] = {"#define HAR2_FORMAT_VERSION 1", "#define HAR2_RAM_BYTES", "#define HAR2_FLASH_BYTES",
-                          "#define HAR2_TEST_T 3", "static const kml_rnn_q HAR2_model", "HAR2_norm_s",
+                          "#define HAR2_TEST_T 3", "#define HAR2_TEST_X HAR2_test_x", "static const kml_rnn_q HAR2_model", "HAR2_norm_s",
                           "static const int16_t HAR2_U_a_val[38] KML_FLASH", "static const uint8_t HAR2_U_a_idx[38] KML_FLASH",
                           ".q_in = 0, .q_x = 11, .q_h = 13, .q_a = 12, .q_g = 14", "#define HAR2_TARGET \"atmega328p\""};
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
@@ -368,6 +375,47 @@ static void test_cli_export(void **state)
     assert_int_equal(run(cmd), 2);
 }
 
+/* `kiloml export` on a file holding the quantizer's /quant group takes the integer path (needs
+ * quantize/'s reader; skipped in a tree without it). */
+static void test_cli_export_integer(void **state)
+{
+    (void)state;
+#ifdef HAVE_QMODEL
+    char kiloml[600], kml[600], out[600], cmd[4096];
+    snprintf(kiloml, sizeof kiloml, "%s/cli/kiloml", KML_BINARY_DIR);
+    if (access(kiloml, X_OK) != 0) skip();
+    kml_model m;
+    kml_error err = {{0}};
+    make_model(&m, KML_CELL_FASTGRNN, 9, 16, 3, 4, 0, KML_NL_QUANTSIGM, KML_NL_QUANTTANH, 8);
+    add_norm(&m);
+    kml_calib cal = {.raw = 6, .x = 6, .h = 1.5, .a = 8, .mid_w = 4, .mid_u = 4, .n = 1};
+    int bits[KML_QS_COUNT] = {8, 8, 8, 8, 8};
+    kml_qformat f;
+    kml_qformat_from_ranges(&m, &cal, bits, &f);
+    kml_qmodel qm;
+    assert_int_equal(kml_qmodel_build(&m, &f, &qm, &err), 0);
+    snprintf(kml, sizeof kml, "%s/q.kml", tmpdir);
+    snprintf(out, sizeof out, "%s/q.h", tmpdir);
+    assert_int_equal(kml_model_file_write(kml, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
+    snprintf(cmd, sizeof cmd, "%s export %s -o %s --name QQ >/dev/null", kiloml, kml, out);
+    assert_int_equal(run(cmd), 0);
+    char *s = slurp(out);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "static const kml_rnn_q QQ_model"));
+    assert_non_null(strstr(s, "QQ_norm_m"));
+    free(s);
+    snprintf(cmd, sizeof cmd, "%s export %s -o %s --name QF --float >/dev/null", kiloml, kml, out);
+    assert_int_equal(run(cmd), 0);
+    s = slurp(out);
+    assert_non_null(strstr(s, "static const kml_rnn_f32 QF_model"));
+    free(s);
+    kml_qmodel_free(&qm);
+    kml_model_free(&m);
+#else
+    skip();
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +426,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_integer_header_contents, setup, teardown),
         cmocka_unit_test(test_descriptor_layout),
         cmocka_unit_test_setup_teardown(test_cli_export, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli_export_integer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
