@@ -12,12 +12,17 @@
 #include "kiloml/model_file.h"
 #include "kiloml/trainer.h"
 #include "model_report.h"
+#include "kiloml/qmodel_file.h"
+#include "quant_report.h"
 
 static const char usage[] =
     "usage: kiloml eval MODEL.kml --data FILE [data options] [--json]\n\n"
     "Accuracy of the model on the test split of the data, the confusion matrix (rows: true class,\n"
     "columns: predicted) and the recall of each class.\n"
-    "  --json     one JSON object on stdout: accuracy, n, params, model_bytes, nnz, recall, confusion\n\n" KML_DATA_HELP;
+    "  --json     one JSON object on stdout: accuracy, n, params, model_bytes, nnz, recall, confusion\n"
+    "A quantized model (written by kiloml quantize or train --qat) is run with the integer kernels:\n"
+    "float and integer accuracy side by side, the disagreements, the exported bytes and the paper's\n"
+    "count (--json: accuracy (integer), float_accuracy, disagreements, model_bytes, paper_bytes, nnz, n).\n\n" KML_DATA_HELP;
 
 enum { O_JSON = 1, O_HELP };
 
@@ -69,6 +74,12 @@ int kml_cmd_eval(int argc, char **argv)
         return 1;
     }
     kml_data_report_split(&dopt, &data);
+    if (kml_qmodel_file_has(model_path) == 1) { /* integer model: float and integer side by side */
+        int qrc = kml_eval_quantized(model_path, &m, &data, json);
+        kml_data_free(&data);
+        kml_model_free(&m);
+        return qrc;
+    }
     const kml_dataset *t = &data.test;
     int C = m.cfg.C, rc = 1;
     int32_t *pred = malloc((size_t)(t->n ? t->n : 1) * sizeof *pred);

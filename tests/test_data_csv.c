@@ -113,6 +113,14 @@ static void label_word_among_integers(void **state)
     EXPECT_ERROR(&o, P("word"), "row 2, column 1", "label 'walk' is not an integer", "like the other labels");
 }
 
+static void decimal_comma_hint(void **state)
+{
+    (void)state;
+    write_text(P("deccomma"), "0;1,5;2\n");
+    kml_data_opts o = wide(P("deccomma"), 2);
+    EXPECT_ERROR(&o, P("deccomma"), "row 1, column 2", "'1,5' is not a number", "decimal commas");
+}
+
 static void tf_mismatch(void **state)
 {
     (void)state;
@@ -537,6 +545,7 @@ int main(void)
         cmocka_unit_test(label_out_of_range),
         cmocka_unit_test(label_not_integer),
         cmocka_unit_test(label_word_among_integers),
+        cmocka_unit_test(decimal_comma_hint),
         cmocka_unit_test(tf_mismatch),
         cmocka_unit_test(timesteps_required),
         cmocka_unit_test(empty_value_cell),

@@ -120,6 +120,9 @@ static int repad(kml_dataset *d, int T, kml_error *err)
 
 static int hold_out(kml_data *out, const kml_data_opts *o, kml_error *err)
 {
+    if (!(o->test_frac > 0.0 && o->test_frac < 1.0))
+        return kml_error_set(err, "%s: no test data, and the hold-out fraction %g is not strictly between 0 and 1",
+                             o->path, o->test_frac);
     kml_dataset all = out->train;
     unsigned char *pick = malloc((size_t)(all.n ? all.n : 1));
     if (!pick) return kml_error_set(err, "out of memory holding out the test split");

@@ -150,6 +150,7 @@ typedef struct {
     long row_line;    /* line where the current record started */
     int col;          /* fields seen so far in the current record */
     long records;     /* records completed (header included) */
+    unsigned char delim;
 
     /* first record, buffered until the column roles and the header are known */
     char **first;
@@ -229,8 +230,9 @@ static void data_cell(csv_state *st, int c, char *raw)
             return;
         }
         if (!is_number(s, &v)) {
-            fail(st, "row %ld, column %d: %s is not a number; expected a numeric value", st->row_line, c + 1,
-                 show(s, sb, sizeof sb));
+            fail(st, "row %ld, column %d: %s is not a number; expected a numeric value%s", st->row_line, c + 1,
+                 show(s, sb, sizeof sb),
+                 strchr(s, ',') && st->delim != ',' ? " (decimal commas are not read: write 1.5, not 1,5)" : "");
             return;
         }
         if (isnan(v)) {
@@ -728,7 +730,7 @@ int kml_csv_load(const char *path, const kml_data_opts *o, kml_dataset *d, kml_r
                 b += 3;
                 got -= 3;
             }
-            unsigned char delim = detect_delim(b, got);
+            unsigned char delim = st.delim = detect_delim(b, got);
             csv_set_delim(&p, delim);
             if (delim == '\t') csv_set_space_func(&p, space_only);
         }

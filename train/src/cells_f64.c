@@ -1,19 +1,24 @@
 /* cells_f64.c: the double instantiation of the same kernels (kiloml/cell_f64.h), on cblas_dgemm,
  * for the finite-difference gradient checks; plus the double model's allocation. */
+#define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cell_layout.h"
+#include "cell_threads.h"
 #include "kiloml/cell_f64.h"
 
 #define REAL double
 #define GEMM cblas_dgemm
-#define EXP exp
 #define TANH tanh
+#define SIGM(x) (1.0 / (1.0 + exp(-(x))))
 #define MODEL kml_model_f64
 #define KML_API(name) name##_f64
+#define KML_VEC_CLONES
+#define KML_FP_ENTER(saved) const int saved = 0 /* exact IEEE arithmetic for the checks */
+#define KML_FP_LEAVE(saved) (void)saved
 
 #include "gen_cells_all.h"
 

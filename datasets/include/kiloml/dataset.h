@@ -26,7 +26,8 @@ typedef enum { KML_LAYOUT_WIDE = 0, KML_LAYOUT_LONG = 1 } kml_csv_layout;
 
 typedef struct kml_data_opts {
     const char *path;          /* --data: .h5/.hdf5 (by signature) or CSV */
-    const char *test_path;     /* --test-data, or NULL */
+    const char *test_path;     /* --test-data, or NULL. An HDF5 test file is read through <x_name>_test if it
+                                  has one, else through <x_name>_train */
     /* HDF5 dataset names: <x_name>_train, <labels>_train, <lengths_name>_train, <group_name>_train,
      * and the same with _test. */
     const char *x_name;        /* default "X" */
@@ -34,7 +35,8 @@ typedef struct kml_data_opts {
     const char *lengths_name;  /* default "lengths" (optional in the file) */
     const char *group_name;    /* --group, e.g. "subject"; NULL = none */
     /* CSV */
-    int timesteps;             /* --timesteps T (wide layout); 0 = T from the file is impossible: required */
+    int timesteps;             /* --timesteps T: required for the wide layout; for the long layout 0 means
+                                  T = the largest time index + 1 (shorter series get len and zero padding) */
     kml_csv_layout layout;     /* --layout wide|long */
     int label_col;             /* --label-col (0-based); -1 = default (first for wide, last for long) */
     const char *skip_cols;     /* --skip-cols "1,3": columns ignored (wide and long) */
