@@ -3,6 +3,7 @@
  * Dimension letters: D input features, H hidden units, C classes, rW / rU ranks.
  * Scratch layout (int16): xn[D] | midW[rW] | midU[rU] | hn[H]. */
 #include "kiloml/kml_rnn.h"
+#include "kml_internal.h"
 
 #define TERM_LIMIT 0x10000000L /* ±2^28: each projected term is clamped here before the sum */
 
@@ -89,15 +90,42 @@ static inline int32_t clamp_term(int32_t v)
     return v;
 }
 
-static inline int16_t act_q(uint8_t act, int32_t x, uint8_t q_a, uint8_t q_g)
+/* quantSigm / quantTanh in one form, with everything that depends only on the model worked out
+ * once per step: r = clip(v + add, lo, hi), then moved from Q q_from to Q q_g. quantTanh: add 0,
+ * [-2^q_a, 2^q_a], q_from = q_a; quantSigm: add 2^q_a, [0, 2^(q_a+1)], q_from = q_a + 1; exactly
+ * kml_quant_tanh_q / kml_quant_sigm_q (kml_q.h), step by step. */
+typedef struct {
+    int32_t add, lo, hi; /* hi: the upper clip bound of v + add */
+    uint8_t rs, ls; /* q_from >= q_g: rounding right shift by rs (ls = 0); else exact left shift by ls */
+} act_conv;
+
+static void act_setup(act_conv *c, uint8_t act, uint8_t q_a, uint8_t q_g)
 {
-    return act == KML_ACT_QUANTSIGM ? kml_quant_sigm_q(x, q_a, q_g) : kml_quant_tanh_q(x, q_a, q_g);
+    int32_t one = (int32_t)1 << q_a;
+    uint8_t q_from = act == KML_ACT_QUANTSIGM ? (uint8_t)(q_a + 1) : q_a;
+    c->add = act == KML_ACT_QUANTSIGM ? one : 0;
+    c->lo = act == KML_ACT_QUANTSIGM ? 0 : -one;
+    c->hi = act == KML_ACT_QUANTSIGM ? 2 * one : one;
+    c->rs = q_from >= q_g ? (uint8_t)(q_from - q_g) : 0;
+    c->ls = q_from >= q_g ? 0 : (uint8_t)(q_g - q_from);
 }
 
-/* What one step needs besides the model: buffers and the shifts derived from the Q formats. */
+static inline int16_t act_apply(const act_conv *c, int32_t v)
+{
+    v += c->add;
+    if (v < c->lo) v = c->lo;
+    if (v > c->hi) v = c->hi;
+    if (c->ls) return (int16_t)(v * ((int32_t)1 << c->ls));
+    return (int16_t)kml_rshift_round(v, c->rs);
+}
+
+/* What one step needs besides the model: buffers, the shifts derived from the Q formats, the
+ * column walkers of the last factors of W and U and the vectors they multiply. */
 typedef struct {
     int16_t *xn, *mw, *mu, *hn;
-    uint8_t sw, su;  /* last-factor shifts to Q q_a */
+    const int16_t *xw, *xu; /* inputs of the walked factors: x or x·W1, h or h·U1 */
+    uint8_t sw, su;         /* last-factor shifts to Q q_a */
+    kml_colwalk_ cw, cu;
 } step_ctx;
 
 static void prepare(const kml_rnn_q *m, const int16_t *x_raw, const int16_t *h, int16_t *buf, step_ctx *c)
@@ -115,56 +143,78 @@ static void prepare(const kml_rnn_q *m, const int16_t *x_raw, const int16_t *h, 
     if (m->W.rank) {
         kml_mat_vec_q(&m->W.a, c->xn, (uint8_t)(m->q_x + m->W.a.q - m->W.q_mid), c->mw);
         c->sw = (uint8_t)(m->W.q_mid + m->W.b.q - m->q_a);
+        c->xw = c->mw;
+        kml_colwalk_init_(&c->cw, &m->W.b);
     } else {
         c->sw = (uint8_t)(m->q_x + m->W.a.q - m->q_a);
+        c->xw = c->xn;
+        kml_colwalk_init_(&c->cw, &m->W.a);
     }
     if (m->U.rank) {
         kml_mat_vec_q(&m->U.a, h, (uint8_t)(m->q_h + m->U.a.q - m->U.q_mid), c->mu);
         c->su = (uint8_t)(m->U.q_mid + m->U.b.q - m->q_a);
+        c->xu = c->mu;
+        kml_colwalk_init_(&c->cu, &m->U.b);
     } else {
         c->su = (uint8_t)(m->q_h + m->U.a.q - m->q_a);
+        c->xu = h;
+        kml_colwalk_init_(&c->cu, &m->U.a);
     }
 }
 
-/* a_j = x·W[:, j] + h·U[:, j] in Q q_a (int32, each term clamped to ±2^28) */
-static int32_t preact(const kml_rnn_q *m, const step_ctx *c, const int16_t *h, uint16_t j)
+/* a_j = x·W[:, j] + h·U[:, j] in Q q_a (int32, each term clamped to ±2^28), for the next unit j */
+static inline int32_t preact_next(step_ctx *c)
 {
-    int32_t aw = m->W.rank ? kml_mat_dot_col_q(&m->W.b, c->mw, j) : kml_mat_dot_col_q(&m->W.a, c->xn, j);
-    int32_t au = m->U.rank ? kml_mat_dot_col_q(&m->U.b, c->mu, j) : kml_mat_dot_col_q(&m->U.a, h, j);
+    int32_t aw = kml_colwalk_next_(&c->cw, c->xw);
+    int32_t au = kml_colwalk_next_(&c->cu, c->xu);
     return clamp_term(kml_rshift_round(aw, c->sw)) + clamp_term(kml_rshift_round(au, c->su));
 }
 
+/* With a low-rank U, h·U1 is taken before the unit loop and unit j reads only h[j] after it, so
+ * the new state is written in place; a full-rank U reads all of h for every unit: new state to
+ * scratch, copied at the end. */
 void kml_fastrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
 {
     step_ctx c;
-    int16_t *h = st->h;
+    act_conv up;
+    int16_t *h = st->h, *dst;
+    const int16_t *bh = m->b_h;
     uint8_t qg = m->q_g, sc2 = (uint8_t)(2 * m->q_g - m->q_h);
-    uint16_t j;
+    int32_t s_alpha = m->s_alpha, s_beta = m->s_beta;
+    uint16_t j, H = m->H;
     prepare(m, x_raw, h, sc->buf, &c);
-    for (j = 0; j < m->H; j++) {
-        int16_t cand = act_q(m->update_nl, preact(m, &c, h, j) + KML_READ_I16(m->b_h + j), m->q_a, qg);
-        c.hn[j] = kml_sat16(kml_rshift_round((int32_t)m->s_beta * h[j], qg) +
-                            kml_rshift_round((int32_t)m->s_alpha * cand, sc2));
+    act_setup(&up, m->update_nl, m->q_a, qg);
+    dst = m->U.rank ? h : c.hn;
+    for (j = 0; j < H; j++) {
+        int16_t cand = act_apply(&up, preact_next(&c) + KML_READ_I16(bh + j));
+        dst[j] = kml_sat16(kml_rshift_round(s_beta * h[j], qg) + kml_rshift_round(s_alpha * cand, sc2));
     }
-    for (j = 0; j < m->H; j++) h[j] = c.hn[j];
+    if (dst != h)
+        for (j = 0; j < H; j++) h[j] = dst[j];
 }
 
 void kml_fastgrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
 {
     step_ctx c;
-    int16_t *h = st->h;
+    act_conv gate, up;
+    int16_t *h = st->h, *dst;
+    const int16_t *bg = m->b_g, *bh = m->b_h;
     uint8_t qg = m->q_g, sc2 = (uint8_t)(2 * m->q_g - m->q_h);
-    int32_t one = (int32_t)1 << qg;
-    uint16_t j;
+    int32_t one = (int32_t)1 << qg, s_zeta = m->s_zeta, s_nu = m->s_nu;
+    uint16_t j, H = m->H;
     prepare(m, x_raw, h, sc->buf, &c);
-    for (j = 0; j < m->H; j++) {
-        int32_t a = preact(m, &c, h, j);
-        int16_t z = act_q(m->gate_nl, a + KML_READ_I16(m->b_g + j), m->q_a, qg);
-        int16_t cand = act_q(m->update_nl, a + KML_READ_I16(m->b_h + j), m->q_a, qg);
-        int32_t coef = kml_rshift_round((int32_t)m->s_zeta * (one - z), qg) + m->s_nu;
-        c.hn[j] = kml_sat16(kml_rshift_round((int32_t)z * h[j], qg) + kml_rshift_round(coef * cand, sc2));
+    act_setup(&gate, m->gate_nl, m->q_a, qg);
+    act_setup(&up, m->update_nl, m->q_a, qg);
+    dst = m->U.rank ? h : c.hn;
+    for (j = 0; j < H; j++) {
+        int32_t a = preact_next(&c);
+        int16_t z = act_apply(&gate, a + KML_READ_I16(bg + j));
+        int16_t cand = act_apply(&up, a + KML_READ_I16(bh + j));
+        int32_t coef = kml_rshift_round(s_zeta * (one - z), qg) + s_nu;
+        dst[j] = kml_sat16(kml_rshift_round((int32_t)z * h[j], qg) + kml_rshift_round(coef * cand, sc2));
     }
-    for (j = 0; j < m->H; j++) h[j] = c.hn[j];
+    if (dst != h)
+        for (j = 0; j < H; j++) h[j] = dst[j];
 }
 
 void kml_rnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
