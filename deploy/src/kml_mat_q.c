@@ -184,60 +184,10 @@ static int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
 }
 
 #if defined(__ARM_ARCH_6M__) && !defined(KML_NO_ASM)
-/* Sparse int8 column with uint8 row indices on ARMv6-M (Cortex-M0/M0+), the hot loop of a pruned
- * model. Both streams are read with one negative counter k running up to 0 (register-offset loads
- * from their ends: Thumb-1 has no immediate form of ldrsb / ldrsh), four nonzeros per iteration:
- * per nonzero ldrb (index), lsls (index to byte offset), ldrsh (x), ldrsb (weight), muls, add and
- * the counter's adds, i.e. 10 cycles by the Cortex-M0+ TRM (ldr* 2, others 1), plus 2 for the
- * taken bne per 4. The C loop that GCC -Os makes of the same sum takes about 16 per nonzero.
- * The up to 3 nonzeros left over (n mod 4) are summed first, in C. Same integer as the C loop:
- * the host-vs-device tests compare every output bit. KML_NO_ASM selects the C loop. */
+/* ARMv6-M: the inline Thumb-1 loop of kml_internal.h */
 static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
 {
-    int32_t acc = 0, k, t, u;
-    uint16_t r = (uint16_t)(n & 3u);
-    for (; r; r--, w++, idx++) acc += (int32_t)*w * x[*idx];
-    n = (uint16_t)(n & ~3u);
-    if (n == 0) return acc;
-    w += n;
-    idx += n;
-    k = -(int32_t)n;
-    /* GCC switches to divided syntax around inline asm in Thumb-1 code (and back after it) */
-    __asm__(".syntax unified\n"
-            "1:\n\t"
-            "ldrb %[t], [%[ip], %[k]]\n\t"
-            "lsls %[t], %[t], #1\n\t"
-            "ldrsh %[t], [%[x], %[t]]\n\t"
-            "ldrsb %[u], [%[wp], %[k]]\n\t"
-            "muls %[t], %[u]\n\t"
-            "adds %[acc], %[acc], %[t]\n\t"
-            "adds %[k], %[k], #1\n\t"
-            "ldrb %[t], [%[ip], %[k]]\n\t"
-            "lsls %[t], %[t], #1\n\t"
-            "ldrsh %[t], [%[x], %[t]]\n\t"
-            "ldrsb %[u], [%[wp], %[k]]\n\t"
-            "muls %[t], %[u]\n\t"
-            "adds %[acc], %[acc], %[t]\n\t"
-            "adds %[k], %[k], #1\n\t"
-            "ldrb %[t], [%[ip], %[k]]\n\t"
-            "lsls %[t], %[t], #1\n\t"
-            "ldrsh %[t], [%[x], %[t]]\n\t"
-            "ldrsb %[u], [%[wp], %[k]]\n\t"
-            "muls %[t], %[u]\n\t"
-            "adds %[acc], %[acc], %[t]\n\t"
-            "adds %[k], %[k], #1\n\t"
-            "ldrb %[t], [%[ip], %[k]]\n\t"
-            "lsls %[t], %[t], #1\n\t"
-            "ldrsh %[t], [%[x], %[t]]\n\t"
-            "ldrsb %[u], [%[wp], %[k]]\n\t"
-            "muls %[t], %[u]\n\t"
-            "adds %[acc], %[acc], %[t]\n\t"
-            "adds %[k], %[k], #1\n\t"
-            "bne 1b\n\t"
-            : [acc] "+l"(acc), [k] "+l"(k), [t] "=&l"(t), [u] "=&l"(u)
-            : [ip] "l"(idx), [wp] "l"(w), [x] "l"(x)
-            : "cc", "memory");
-    return acc;
+    return kml_dot_sp8_end_(w + n, idx + n, x, -(int32_t)n);
 }
 #else
 /* C reference (host, AVR with KML_NO_ASM, ARM with KML_NO_ASM): pointer walking, no index arithmetic. */
@@ -282,6 +232,11 @@ static int32_t dot_sparse_i16_u16(const int16_t *w, const uint16_t *idx, const i
     const int16_t *end = w + n;
     for (; w != end; w++, idx++) acc = mac_i16(acc, KML_READ_I16(w), x[KML_READ_U16(idx)]);
     return acc;
+}
+
+int32_t kml_dot_sp8_(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
+{
+    return dot_sparse_i8_u8(w, idx, x, n);
 }
 
 int32_t kml_mat_dot_col_q(const kml_mat_q *m, const int16_t *x, uint16_t j)
@@ -364,12 +319,19 @@ int32_t kml_colwalk_next_(kml_colwalk_ *c, const int16_t *x)
     return acc;
 }
 
+
 void kml_mat_vec_q(const kml_mat_q *m, const int16_t *x, uint8_t shift, int16_t *y)
 {
-    kml_colwalk_ c;
     int16_t *end = y + m->cols;
-    kml_colwalk_init_(&c, m);
-    for (; y != end; y++) *y = kml_sat16(kml_rshift_round(kml_colwalk_next_(&c, x), shift));
+    if (m->layout == KML_MAT_SPARSE && m->wbits == 8 && m->idx8) {
+        kml_sp8walk_ c;
+        kml_sp8walk_init_(&c, m);
+        for (; y != end; y++) *y = kml_sat16(kml_rshift_round(kml_sp8walk_next_(&c, x), shift));
+    } else {
+        kml_colwalk_ c;
+        kml_colwalk_init_(&c, m);
+        for (; y != end; y++) *y = kml_sat16(kml_rshift_round(kml_colwalk_next_(&c, x), shift));
+    }
 }
 
 int32_t kml_mat_colsum_max_q(const kml_mat_q *m)

@@ -83,7 +83,7 @@ kml_status kml_rnn_init_q(const kml_rnn_q *m, kml_rnn_state_q *st, kml_rnn_scrat
     return KML_OK;
 }
 
-static inline int32_t clamp_term(int32_t v)
+KML_INLINE_ int32_t clamp_term(int32_t v)
 {
     if (v > TERM_LIMIT) return TERM_LIMIT;
     if (v < -TERM_LIMIT) return -TERM_LIMIT;
@@ -110,7 +110,7 @@ static void act_setup(act_conv *c, uint8_t act, uint8_t q_a, uint8_t q_g)
     c->ls = q_from >= q_g ? 0 : (uint8_t)(q_g - q_from);
 }
 
-static inline int16_t act_apply(const act_conv *c, int32_t v)
+KML_INLINE_ int16_t act_apply(const act_conv *c, int32_t v)
 {
     v += c->add;
     if (v < c->lo) v = c->lo;
@@ -120,12 +120,13 @@ static inline int16_t act_apply(const act_conv *c, int32_t v)
 }
 
 /* What one step needs besides the model: buffers, the shifts derived from the Q formats, the
- * column walkers of the last factors of W and U and the vectors they multiply. */
+ * last factors of W and U (walked column by column, one column per unit) and the vectors they
+ * multiply. */
 typedef struct {
     int16_t *xn, *mw, *mu, *hn;
     const int16_t *xw, *xu; /* inputs of the walked factors: x or x·W1, h or h·U1 */
+    const kml_mat_q *fw, *fu;
     uint8_t sw, su;         /* last-factor shifts to Q q_a */
-    kml_colwalk_ cw, cu;
 } step_ctx;
 
 static void prepare(const kml_rnn_q *m, const int16_t *x_raw, const int16_t *h, int16_t *buf, step_ctx *c)
@@ -144,77 +145,122 @@ static void prepare(const kml_rnn_q *m, const int16_t *x_raw, const int16_t *h, 
         kml_mat_vec_q(&m->W.a, c->xn, (uint8_t)(m->q_x + m->W.a.q - m->W.q_mid), c->mw);
         c->sw = (uint8_t)(m->W.q_mid + m->W.b.q - m->q_a);
         c->xw = c->mw;
-        kml_colwalk_init_(&c->cw, &m->W.b);
+        c->fw = &m->W.b;
     } else {
         c->sw = (uint8_t)(m->q_x + m->W.a.q - m->q_a);
         c->xw = c->xn;
-        kml_colwalk_init_(&c->cw, &m->W.a);
+        c->fw = &m->W.a;
     }
     if (m->U.rank) {
         kml_mat_vec_q(&m->U.a, h, (uint8_t)(m->q_h + m->U.a.q - m->U.q_mid), c->mu);
         c->su = (uint8_t)(m->U.q_mid + m->U.b.q - m->q_a);
         c->xu = c->mu;
-        kml_colwalk_init_(&c->cu, &m->U.b);
+        c->fu = &m->U.b;
     } else {
         c->su = (uint8_t)(m->q_h + m->U.a.q - m->q_a);
         c->xu = h;
-        kml_colwalk_init_(&c->cu, &m->U.a);
+        c->fu = &m->U.a;
     }
 }
 
-/* a_j = x·W[:, j] + h·U[:, j] in Q q_a (int32, each term clamped to ±2^28), for the next unit j */
-static inline int32_t preact_next(step_ctx *c)
+static int is_sp8(const kml_mat_q *m) { return m->layout == KML_MAT_SPARSE && m->wbits == 8 && m->idx8; }
+
+/* a_j = x·W[:, j] + h·U[:, j] in Q q_a (int32, each term clamped to ±2^28) from the two column sums */
+KML_INLINE_ int32_t preact(int32_t aw, int32_t au, uint8_t sw, uint8_t su)
 {
-    int32_t aw = kml_colwalk_next_(&c->cw, c->xw);
-    int32_t au = kml_colwalk_next_(&c->cu, c->xu);
-    return clamp_term(kml_rshift_round(aw, c->sw)) + clamp_term(kml_rshift_round(au, c->su));
+    return clamp_term(kml_rshift_round(aw, sw)) + clamp_term(kml_rshift_round(au, su));
 }
 
-/* With a low-rank U, h·U1 is taken before the unit loop and unit j reads only h[j] after it, so
- * the new state is written in place; a full-rank U reads all of h for every unit: new state to
- * scratch, copied at the end. */
-void kml_fastrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
+/* The per-unit constants of a step. */
+typedef struct {
+    act_conv gate, up;
+    const int16_t *bg, *bh;
+    int32_t one, s1, s2;   /* FastGRNN: s1 = σ(ζ), s2 = σ(ν); FastRNN: s1 = σ(β), s2 = σ(α) */
+    uint8_t qg, sc2;
+} unit_k;
+
+static void unit_setup(unit_k *K, const kml_rnn_q *m)
+{
+    act_setup(&K->gate, m->gate_nl, m->q_a, m->q_g);
+    act_setup(&K->up, m->update_nl, m->q_a, m->q_g);
+    K->bg = m->b_g;
+    K->bh = m->b_h;
+    K->qg = m->q_g;
+    K->sc2 = (uint8_t)(2 * m->q_g - m->q_h);
+    K->one = (int32_t)1 << m->q_g;
+    K->s1 = m->cell == KML_RNN_FASTGRNN ? m->s_zeta : m->s_beta;
+    K->s2 = m->cell == KML_RNN_FASTGRNN ? m->s_nu : m->s_alpha;
+}
+
+/* FastGRNN unit j: z, c, h_j' from a_j and h_j (kml_rnn.h) */
+KML_INLINE_ int16_t grnn_unit(const unit_k *K, int32_t a, int16_t hj, uint16_t j)
+{
+    int16_t z = act_apply(&K->gate, a + KML_READ_I16(K->bg + j));
+    int16_t cand = act_apply(&K->up, a + KML_READ_I16(K->bh + j));
+    int32_t coef = kml_rshift_round(K->s1 * (K->one - z), K->qg) + K->s2;
+    return kml_sat16(kml_rshift_round((int32_t)z * hj, K->qg) + kml_rshift_round(coef * cand, K->sc2));
+}
+
+/* FastRNN unit j */
+KML_INLINE_ int16_t rnn_unit(const unit_k *K, int32_t a, int16_t hj, uint16_t j)
+{
+    int16_t cand = act_apply(&K->up, a + KML_READ_I16(K->bh + j));
+    return kml_sat16(kml_rshift_round(K->s1 * hj, K->qg) + kml_rshift_round(K->s2 * cand, K->sc2));
+}
+
+/* One step of either cell. With a low-rank U, h·U1 is taken before the unit loop and unit j
+ * reads only h[j] after it, so the new state is written in place; a full-rank U reads all of h
+ * for every unit: new state to scratch, copied at the end. When both walked factors are sparse
+ * int8 with uint8 indices (a pruned model), the inline column kernel runs in the unit loop itself
+ * (no call per column); any other layout goes through the generic walker. */
+static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc, int grnn)
 {
     step_ctx c;
-    act_conv up;
+    unit_k K;
     int16_t *h = st->h, *dst;
-    const int16_t *bh = m->b_h;
-    uint8_t qg = m->q_g, sc2 = (uint8_t)(2 * m->q_g - m->q_h);
-    int32_t s_alpha = m->s_alpha, s_beta = m->s_beta;
     uint16_t j, H = m->H;
     prepare(m, x_raw, h, sc->buf, &c);
-    act_setup(&up, m->update_nl, m->q_a, qg);
+    unit_setup(&K, m);
     dst = m->U.rank ? h : c.hn;
-    for (j = 0; j < H; j++) {
-        int16_t cand = act_apply(&up, preact_next(&c) + KML_READ_I16(bh + j));
-        dst[j] = kml_sat16(kml_rshift_round(s_beta * h[j], qg) + kml_rshift_round(s_alpha * cand, sc2));
+    if (is_sp8(c.fw) && is_sp8(c.fu)) {
+        kml_sp8walk_ ww, wu;
+        kml_sp8walk_init_(&ww, c.fw);
+        kml_sp8walk_init_(&wu, c.fu);
+        if (grnn)
+            for (j = 0; j < H; j++) {
+                int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                dst[j] = grnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
+            }
+        else
+            for (j = 0; j < H; j++) {
+                int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                dst[j] = rnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
+            }
+    } else {
+        kml_colwalk_ cw, cu;
+        kml_colwalk_init_(&cw, c.fw);
+        kml_colwalk_init_(&cu, c.fu);
+        for (j = 0; j < H; j++) {
+            int32_t aw = kml_colwalk_next_(&cw, c.xw);
+            int32_t au = kml_colwalk_next_(&cu, c.xu);
+            int32_t a = preact(aw, au, c.sw, c.su);
+            dst[j] = grnn ? grnn_unit(&K, a, h[j], j) : rnn_unit(&K, a, h[j], j);
+        }
     }
     if (dst != h)
         for (j = 0; j < H; j++) h[j] = dst[j];
+}
+
+void kml_fastrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
+{
+    step(m, x_raw, st, sc, 0);
 }
 
 void kml_fastgrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
 {
-    step_ctx c;
-    act_conv gate, up;
-    int16_t *h = st->h, *dst;
-    const int16_t *bg = m->b_g, *bh = m->b_h;
-    uint8_t qg = m->q_g, sc2 = (uint8_t)(2 * m->q_g - m->q_h);
-    int32_t one = (int32_t)1 << qg, s_zeta = m->s_zeta, s_nu = m->s_nu;
-    uint16_t j, H = m->H;
-    prepare(m, x_raw, h, sc->buf, &c);
-    act_setup(&gate, m->gate_nl, m->q_a, qg);
-    act_setup(&up, m->update_nl, m->q_a, qg);
-    dst = m->U.rank ? h : c.hn;
-    for (j = 0; j < H; j++) {
-        int32_t a = preact_next(&c);
-        int16_t z = act_apply(&gate, a + KML_READ_I16(bg + j));
-        int16_t cand = act_apply(&up, a + KML_READ_I16(bh + j));
-        int32_t coef = kml_rshift_round(s_zeta * (one - z), qg) + s_nu;
-        dst[j] = kml_sat16(kml_rshift_round((int32_t)z * h[j], qg) + kml_rshift_round(coef * cand, sc2));
-    }
-    if (dst != h)
-        for (j = 0; j < H; j++) h[j] = dst[j];
+    step(m, x_raw, st, sc, 1);
 }
 
 void kml_rnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
