@@ -3,7 +3,7 @@
 # ATmega328P (simavr, exact cycles) and Cortex-M0+ (QEMU + tools/qemu_insn_plugin.c, cycles
 # estimated from the TRM timings).
 #
-#   bench/device_speed.sh [BUILD_DIR] [extra firmware C flags, e.g. -DKML_NO_ASM]
+#   [FW_BUILD_TYPE=Release] [TARGETS=cortex-m0plus] bench/device_speed.sh [BUILD_DIR] [extra firmware C flags, e.g. -DKML_NO_ASM]
 #
 # BUILD_DIR (default ./build) is a configured host build of this tree (it supplies kml_devgen,
 # simavr_run and the QEMU plugin; they are built here if missing). The model: D 9, H 80, C 2,
@@ -42,7 +42,8 @@ cc -std=c11 -O2 -I"$root/examples/firmware" -I"$root/deploy/include" \
    "$root/examples/firmware/model_main.c" "$root/examples/firmware/board_host.c" "$root/examples/firmware/out.c" \
    "$root"/deploy/src/*.c -o "$out/host_model"
 
-for t in atmega328p cortex-m0plus; do
+targets=${TARGETS:-atmega328p cortex-m0plus}
+for t in $targets; do
     if [ $t = atmega328p ]; then
         tc=avr-gcc.cmake; sim="-DSIMAVR_RUN=$simavr -DSIZE=$(cache KML_AVR_SIZE) -DNM=$(cache KML_AVR_NM)"
     else
@@ -52,7 +53,7 @@ for t in atmega328p cortex-m0plus; do
     fw=$out/$t
     rm -f "$fw/CMakeCache.txt"   # CFLAGS (the extra flags) only count on a fresh configure
     CFLAGS="$extra" cmake -S "$root/examples/firmware" -B "$fw" -DCMAKE_TOOLCHAIN_FILE="$root/cmake/$tc" \
-        -DCMAKE_BUILD_TYPE=MinSizeRel -DKML_MODEL_HEADER="$out/har2_model.h" -DKML_MODEL_NAME=har2 >/dev/null
+        -DCMAKE_BUILD_TYPE=${FW_BUILD_TYPE:-MinSizeRel} -DKML_MODEL_HEADER="$out/har2_model.h" -DKML_MODEL_NAME=har2 >/dev/null
     nice cmake --build "$fw" --target fw_model fw_bench >/dev/null
     # shellcheck disable=SC2086
     cmake -DDEVICE=$t -DELF="$fw/fw_model.elf" -DHOST_REF="$out/host_model" $sim -DSTEP_REGION=3 \
@@ -64,7 +65,7 @@ for t in atmega328p cortex-m0plus; do
         { cat "$fw/log_bench.txt"; echo "device_speed: $t bench run failed" >&2; exit 1; }
 done
 
-awk -v T=$T -v extra="$extra" '
+awk -v T=$T -v extra="$extra" -v targets="$targets" '
 function get(f, k,   l, a) { while ((getline l < f) > 0) { split(l, a, "="); if (a[1] == k) { close(f); return a[2] } }
                                close(f); return "" }
 BEGIN {
@@ -73,6 +74,7 @@ BEGIN {
 }
 {
     t = $1; dir = $2
+    if (index(" " targets " ", " " t " ") == 0) next
     m = dir "/report_model.txt"; b = dir "/report_bench.txt"
     step = get(m, "cycles_per_step"); agree = get(m, "windows_agree"); n = get(m, "windows_n")
     flash = get(m, "flash_bytes"); ram = get(m, "ram_bytes")

@@ -109,11 +109,14 @@ KML_INLINE_ void kml_sp8walk_init_(kml_sp8walk_ *c, const kml_mat_q *m)
 
 KML_INLINE_ int32_t kml_sp8walk_next_(kml_sp8walk_ *c, const int16_t *x)
 {
-    uint16_t end = KML_READ_U16(c->cp);
-    int32_t k = (int32_t)c->prev - (int32_t)end;
+    uint16_t end = KML_READ_U16(c->cp), start = c->prev;
     c->cp++;
     c->prev = end;
-    return kml_dot_sp8_end_(c->w + end, c->i + end, x, k);
+#if defined(__ARM_ARCH_6M__) && !defined(KML_NO_ASM)
+    return kml_dot_sp8_end_(c->w + end, c->i + end, x, (int32_t)start - (int32_t)end);
+#else
+    return kml_dot_sp8_(c->w + start, c->i + start, x, (uint16_t)(end - start)); /* 16-bit count (AVR) */
+#endif
 }
 
 #endif

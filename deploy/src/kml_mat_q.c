@@ -35,7 +35,9 @@ static inline int32_t mac_i16(int32_t acc, int16_t w, int16_t x)
  * about 70 for the C loop. It computes the same integer as the C loop (kml_mat_dot_col_q's tests and
  * the firmware's host-vs-device comparisons check it). KML_NO_ASM selects the C loop. */
 #if defined(__AVR__) && !defined(__AVR_HAVE_ELPM__) && !defined(KML_NO_ASM)
-static int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
+/* Never inlined: the loops pin X and Z, which an inlining caller (-O2/-O3) may hold itself. */
+#define KML_AVR_ASM_FN_ static __attribute__((noinline))
+KML_AVR_ASM_FN_ int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
 {
     int32_t acc;
     uint8_t wv, xl, xh, t;
@@ -76,7 +78,7 @@ static int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
 /* Sparse int8 column with uint8 row indices: the hot loop of a pruned model. Per nonzero: two lpm
  * (value and index, Z switched between the two streams), the address of x[idx], two ld, then the
  * same mulsu/muls accumulation as dot_dense_i8. */
-static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
+KML_AVR_ASM_FN_ int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
 {
     int32_t acc;
     uint8_t wv, xl, xh, t, zero;
@@ -128,7 +130,7 @@ static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16
 /* Dense int16 column: w * x = (wh*xh << 16) + ((wh*xl + wl*xh) << 8) + wl*xl with one `mul`, two
  * `mulsu` and one `muls` (hi bytes signed, lo bytes unsigned): about 40 cycles per MAC against about
  * 74 for the C loop's __mulhisi3 call. */
-static int32_t dot_dense_i16(const int16_t *w, const int16_t *x, uint16_t n)
+KML_AVR_ASM_FN_ int32_t dot_dense_i16(const int16_t *w, const int16_t *x, uint16_t n)
 {
     int32_t acc;
     uint8_t wl, wh, xl, xh, t, zero;

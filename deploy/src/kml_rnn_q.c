@@ -175,7 +175,8 @@ KML_INLINE_ int32_t preact(int32_t aw, int32_t au, uint8_t sw, uint8_t su)
 typedef struct {
     act_conv gate, up;
     const int16_t *bg, *bh;
-    int32_t one, s1, s2;   /* FastGRNN: s1 = σ(ζ), s2 = σ(ν); FastRNN: s1 = σ(β), s2 = σ(α) */
+    int16_t one;           /* 2^q_g (q_g <= 14) */
+    int16_t s1, s2;        /* FastGRNN: s1 = σ(ζ), s2 = σ(ν); FastRNN: s1 = σ(β), s2 = σ(α); 0..2^q_g */
     uint8_t qg, sc2;
 } unit_k;
 
@@ -187,25 +188,30 @@ static void unit_setup(unit_k *K, const kml_rnn_q *m)
     K->bh = m->b_h;
     K->qg = m->q_g;
     K->sc2 = (uint8_t)(2 * m->q_g - m->q_h);
-    K->one = (int32_t)1 << m->q_g;
+    K->one = (int16_t)(1 << m->q_g);
     K->s1 = m->cell == KML_RNN_FASTGRNN ? m->s_zeta : m->s_beta;
     K->s2 = m->cell == KML_RNN_FASTGRNN ? m->s_nu : m->s_alpha;
 }
 
 /* FastGRNN unit j: z, c, h_j' from a_j and h_j (kml_rnn.h) */
+/* The products are written at their true widths (the same integers as int32 products, and on AVR
+ * a 16x16->32 multiply instead of a 32x32 one): z in [-2^q_g, 2^q_g] (quantSigm gives >= 0, a
+ * quantTanh gate may be negative), so 1 - z in [0, 2^(q_g+1)] <= 32768 and σ(ζ)(1 - z) >= 0 fit
+ * uint16 x uint16; coef = that >> q_g + σ(ν) <= 2^15 + 2^14 fits uint16; z, h, c are int16. */
 KML_INLINE_ int16_t grnn_unit(const unit_k *K, int32_t a, int16_t hj, uint16_t j)
 {
     int16_t z = act_apply(&K->gate, a + KML_READ_I16(K->bg + j));
     int16_t cand = act_apply(&K->up, a + KML_READ_I16(K->bh + j));
-    int32_t coef = kml_rshift_round(K->s1 * (K->one - z), K->qg) + K->s2;
-    return kml_sat16(kml_rshift_round((int32_t)z * hj, K->qg) + kml_rshift_round(coef * cand, K->sc2));
+    uint16_t omz = (uint16_t)(K->one - z);
+    uint16_t coef = (uint16_t)(kml_rshift_round((int32_t)((uint32_t)(uint16_t)K->s1 * omz), K->qg) + K->s2);
+    return kml_sat16(kml_rshift_round((int32_t)z * hj, K->qg) + kml_rshift_round((int32_t)coef * cand, K->sc2));
 }
 
 /* FastRNN unit j */
 KML_INLINE_ int16_t rnn_unit(const unit_k *K, int32_t a, int16_t hj, uint16_t j)
 {
     int16_t cand = act_apply(&K->up, a + KML_READ_I16(K->bh + j));
-    return kml_sat16(kml_rshift_round(K->s1 * hj, K->qg) + kml_rshift_round(K->s2 * cand, K->sc2));
+    return kml_sat16(kml_rshift_round((int32_t)K->s1 * hj, K->qg) + kml_rshift_round((int32_t)K->s2 * cand, K->sc2));
 }
 
 /* One step of either cell. With a low-rank U, h·U1 is taken before the unit loop and unit j
