@@ -117,11 +117,12 @@ KML_AVR_ASM_FN_ int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, co
                      "add %B[acc], r0\n\t"
                      "adc %C[acc], r1\n\t"
                      "adc %D[acc], %[t]\n\t"
-                     "sbiw %[n], 1\n\t"
+                     "subi %A[n], 1\n\t"
+                     "sbci %B[n], 0\n\t"
                      "brne 1b\n\t"
                      "clr __zero_reg__\n\t"
                      : [acc] "=&r"(acc), [wv] "=&a"(wv), [xl] "=&a"(xl), [xh] "=&d"(xh), [t] "=&r"(t),
-                       [zero] "=&r"(zero), [n] "+w"(n), [ip] "+r"(idx), [wp] "+r"(w)
+                       [zero] "=&r"(zero), [n] "+d"(n), [ip] "+r"(idx), [wp] "+r"(w)
                      : [xb] "r"(x)
                      : "r0", "r26", "r27", "r30", "r31", "memory");
     return acc;
