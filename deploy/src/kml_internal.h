@@ -8,8 +8,9 @@
 kml_status kml_mat_validate_index_(uint16_t rows, uint16_t cols, uint16_t nnz, const uint16_t *colptr,
                                    const uint8_t *idx8, const uint16_t *idx16);
 
-/* The hot inline helpers below stay inline under -Os too (a call costs ~25 cycles on a Cortex-M0+). */
-#if defined(__GNUC__)
+/* The hot inline helpers below stay inline under -Os too (a call costs ~25 cycles on a Cortex-M0+).
+ * Not forced on AVR, where flash is short and the compiler's -Os choice costs only a few % of speed. */
+#if defined(__GNUC__) && !defined(__AVR__)
 #define KML_INLINE_ static inline __attribute__((always_inline))
 #else
 #define KML_INLINE_ static inline
