@@ -12,6 +12,8 @@
 #include "kiloml/model_file.h"
 #include "kiloml/trainer.h"
 #include "model_report.h"
+#include "kiloml/qmodel_file.h"
+#include "quant_report.h"
 
 static const char usage[] =
     "usage: kiloml eval MODEL.kml --data FILE [data options] [--json]\n\n"
@@ -69,6 +71,12 @@ int kml_cmd_eval(int argc, char **argv)
         return 1;
     }
     kml_data_report_split(&dopt, &data);
+    if (kml_qmodel_file_has(model_path) == 1) { /* integer model: float and integer side by side */
+        int qrc = kml_eval_quantized(model_path, &m, &data, json);
+        kml_data_free(&data);
+        kml_model_free(&m);
+        return qrc;
+    }
     const kml_dataset *t = &data.test;
     int C = m.cfg.C, rc = 1;
     int32_t *pred = malloc((size_t)(t->n ? t->n : 1) * sizeof *pred);

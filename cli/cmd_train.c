@@ -15,6 +15,8 @@
 #include "kiloml/model_file.h"
 #include "kiloml/trainer.h"
 #include "model_report.h"
+#include "kiloml/qmodel_file.h"
+#include "train_qat.h"
 
 static const char usage[] =
     "usage: kiloml train --data FILE [data options] [model and training options] -o MODEL.kml [--json]\n\n"
@@ -43,11 +45,13 @@ static const char usage[] =
     "  --json                one JSON object on stdout (accuracy, n, params, model_bytes, ...)\n"
     "  --quiet               no progress on stderr\n"
     "  --resume              continue a stopped run from MODEL.kml.state (written after every epoch,\n"
-    "                        removed when the run completes); give the same data and options again\n\n" KML_DATA_HELP;
+    "                        removed when the run completes); give the same data and options again\n"
+    KML_QAT_HELP "\n" KML_DATA_HELP;
 
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
-    O_CLIP, O_DECAY, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP
+    O_CLIP, O_DECAY, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS
 };
 
 static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
@@ -110,12 +114,17 @@ int kml_cmd_train(int argc, char **argv)
         {"quiet", no_argument, NULL, O_QUIET},
         {"resume", no_argument, NULL, O_RESUME},
         {"help", no_argument, NULL, O_HELP},
+        {"qat", no_argument, NULL, O_QAT},
+        {"qat-epochs", required_argument, NULL, O_QAT_EPOCHS},
+        {"qat-bits", required_argument, NULL, O_QAT_BITS},
         {NULL, 0, NULL, 0}};
     kml_data_opts dopt;
     kml_data_opts_init(&dopt);
     kml_train_config tc;
     kml_train_config_init(&tc);
     tc.progress = 1;
+    kml_cli_qat qat;
+    kml_cli_qat_init(&qat);
     const char *out_path = NULL, *log_path = NULL;
     int json = 0, lr_set = 0;
     kml_error err = {{0}};
@@ -186,6 +195,13 @@ int kml_cmd_train(int argc, char **argv)
         case O_QUIET: tc.progress = 0; break;
         case O_RESUME: tc.resume = 1; break;
         case O_HELP: fputs(usage, stdout); return 0;
+        case O_QAT: qat.on = 1; break;
+        case O_QAT_EPOCHS: if (parse_long("qat-epochs", optarg, 1, 1000000, &v, &err)) goto bad; qat.epochs = (int)v; break;
+        case O_QAT_BITS:
+            if (parse_long("qat-bits", optarg, 8, 16, &v, &err)) goto bad;
+            if (v != 8 && v != 16) { kml_error_set(&err, "--qat-bits: 8 or 16, got %ld", v); goto bad; }
+            qat.bits = (int)v;
+            break;
         case ':': kml_error_set(&err, "%s: missing value", argv[optind - 1]); goto bad;
         default: kml_error_set(&err, "unknown option '%s' (kiloml train --help)", argv[optind - 1]); goto bad;
         }
@@ -195,6 +211,7 @@ int kml_cmd_train(int argc, char **argv)
     if (!out_path) { kml_error_set(&err, "-o MODEL.kml is required"); goto bad; }
     if (!lr_set && tc.model.cell == KML_CELL_RNN) tc.optim.lr = 1e-3;   /* SPEC §2: 1e-3 for plain RNN */
     tc.val_by_group = dopt.group_name != NULL || dopt.group_col >= 0;
+    if (qat.on && kml_cli_qat_setup(&qat, &tc, &err)) goto bad;
 
     kml_data data;
     if (kml_data_load(&dopt, &data, &err)) {
@@ -236,13 +253,19 @@ int kml_cmd_train(int argc, char **argv)
     kml_train_summary s;
     int rc = kml_train(&tc, &data, &m, &s, &err);
     fclose(log);
+    if (rc == 0 && qat.on && kml_cli_qat_finish(&qat, &m, &data, tc.progress, &err)) {
+        kml_model_free(&m);
+        rc = -1;
+    }
     kml_data_free(&data);
-    if (rc == 0 && kml_model_file_write(out_path, &m, &s, NULL, NULL, &err)) {
+    if (rc == 0 && kml_model_file_write(out_path, &m, &s, qat.have_q ? kml_qmodel_file_extra : NULL,
+                                        qat.have_q ? &qat.qm : NULL, &err)) {
         kml_model_free(&m);
         rc = -1;
     }
     if (rc) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
+        kml_cli_qat_free(&qat);
         if (tc.resume || access(state_path, F_OK) == 0)
             fprintf(stderr, "kiloml: the last finished epoch is kept in %s (continue with --resume)\n", state_path);
         free(default_log);
@@ -266,6 +289,7 @@ int kml_cmd_train(int argc, char **argv)
         cJSON_AddNumberToObject(o, "skipped_steps", (double)s.skipped_steps);
         cJSON_AddNumberToObject(o, "seed", (double)s.seed);
         kml_report_model_json(o, &m);
+        kml_cli_qat_json(o, &qat, &m);
         cJSON_AddStringToObject(o, "model", out_path);
         cJSON_AddStringToObject(o, "log", log_path);
         char *txt = cJSON_PrintUnformatted(o);
@@ -279,8 +303,10 @@ int kml_cmd_train(int argc, char **argv)
         if (s.skipped_steps) printf("skipped steps (non-finite loss or gradient): %ld\n", s.skipped_steps);
         if (s.val_accuracy >= 0) printf("validation accuracy: %.4f (%d series)\n", s.val_accuracy, s.n_val);
         if (s.test_accuracy >= 0) printf("test accuracy: %.4f (%d series)\n", s.test_accuracy, s.n_test);
+        kml_cli_qat_print(stdout, &qat, &m);
         printf("wrote %s (log %s)\n", out_path, log_path);
     }
+    kml_cli_qat_free(&qat);
     free(default_log);
     kml_model_free(&m);
     return 0;

@@ -10,6 +10,10 @@
 #   window identical to the host build of the same deploy/ code; flash <= 32 KB; RAM (static +
 #   stack peak) <= 2 KB; cycles per step and per window, ms at 16 / 48 MHz printed and written to
 #   ${KML_FIRMWARE_DIR}/<target>_<model>/report_<i>.txt.
+if(TARGET test_measure AND KML_DEVICE_TARGETS)
+  # test_measure runs the simulators only when device tests are on (else it skips, saying so)
+  target_compile_definitions(test_measure PRIVATE KML_DEVICE_TESTS_ON=1)
+endif()
 if(NOT KML_DEVICE_TARGETS)
   return()
 endif()
@@ -34,7 +38,7 @@ foreach(t ${KML_DEVICE_TARGETS})
   add_test(NAME device_calibration_${t}
            COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DELF=${KML_FIRMWARE_DIR}/${t}/fw_cal.elf
                    -DHOST_REF=$<TARGET_FILE:fw_cal_host> ${KML_SIM_ARGS_${t}}
-                   "-DEXPECT=${KML_CAL_EXPECT_${t}}" -DCHECK_PAINT=ON
+                   "-DEXPECT=${KML_CAL_EXPECT_${t}}" -DCHECK_PAINT=ON -DEXEC_LOG_CHECK=ON
                    -DREPORT=${KML_FIRMWARE_DIR}/${t}/report_calibration.txt
                    -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
   set_tests_properties(device_calibration_${t} PROPERTIES TIMEOUT 120 LABELS device)
@@ -79,7 +83,8 @@ function(kml_device_model name)
       add_test(NAME device_${name}_${t}_${i}
                COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DELF=${bin}/fw_model_${i}.elf
                        -DHOST_REF=$<TARGET_FILE:${host}> ${KML_SIM_ARGS_${t}}
-                       -DSTEP_REGION=3 -DWINDOW_REGION=5 -DVECTORS_SYMBOL=kml_vec_x
+                       -DSTEP_REGION=3 -DWINDOW_REGION=5
+                       "-DVECTORS_SYMBOL=kml_vec_x;${name}_test_x;${name}_test_logits"
                        -DREPORT=${bin}/report_${i}.txt
                        -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
       set_tests_properties(device_${name}_${t}_${i} PROPERTIES TIMEOUT 120 LABELS device)
@@ -94,3 +99,59 @@ kml_device_model(dev_fastgrnn WINDOWS 100 PER_FILE 25 T 32 D 9
 # FastRNN, full-rank dense W and U (int8), H = 16, C = 2; 100 windows of 32 steps.
 kml_device_model(dev_fastrnn WINDOWS 100 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastrnn --H 16 --C 2 --seed 12)
+
+# `kiloml export MODEL.kml --target T --measure --json` end to end, on the float model that
+# test_measure writes (measure_model.kml).
+if(TARGET kiloml AND TARGET test_measure)
+  set_tests_properties(test_measure PROPERTIES FIXTURES_SETUP kml_measure_model LABELS device)
+  foreach(t ${KML_DEVICE_TARGETS})
+    add_test(NAME device_cli_export_measure_${t}
+             COMMAND ${CMAKE_COMMAND} -DKILOML=$<TARGET_FILE:kiloml>
+                     -DMODEL=${CMAKE_CURRENT_BINARY_DIR}/measure_model.kml
+                     -DHEADER=${CMAKE_CURRENT_BINARY_DIR}/cli_measure_${t}.h -DDEVICE=${t}
+                     -P ${CMAKE_SOURCE_DIR}/cmake/run_cli_measure.cmake)
+    set_tests_properties(device_cli_export_measure_${t} PROPERTIES TIMEOUT 300 LABELS device
+                         FIXTURES_REQUIRED kml_measure_model)
+  endforeach()
+endif()
+
+# The Arduino sketch's C glue (examples/arduino/kiloml_demo/src/kiloml_glue.c) compiled with avr-gcc
+# against an exported integer header with the prefix the sketch expects (KML_MODEL).
+if("atmega328p" IN_LIST KML_DEVICE_TARGETS)
+  set(_ard ${CMAKE_BINARY_DIR}/devtest/arduino)
+  add_custom_command(OUTPUT ${_ard}/model.h
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${_ard}
+    COMMAND kml_devgen model --cell fastgrnn --D 6 --H 16 --C 4 --rank-u 4 --seed 5 --name KML_MODEL
+            -o ${_ard}/model.h
+    DEPENDS kml_devgen COMMENT "device test inputs: Arduino sketch header")
+  add_custom_target(devtest_arduino ALL DEPENDS ${_ard}/model.h)
+  add_test(NAME device_arduino_glue_atmega328p
+           COMMAND ${KML_AVR_GCC} -mmcu=atmega328p -DF_CPU=16000000UL -Os -std=gnu99 -Wall -Wextra -Werror
+                   -I${_ard} -I${CMAKE_SOURCE_DIR}/deploy/include
+                   -c ${CMAKE_SOURCE_DIR}/examples/arduino/kiloml_demo/src/kiloml_glue.c
+                   -o ${_ard}/kiloml_glue.o)
+  set_tests_properties(device_arduino_glue_atmega328p PROPERTIES LABELS device)
+endif()
+
+# Cycles per multiply-accumulate, matrix by matrix, for a model of the shape of the paper's
+# compressed HAR-2 FastGRNN (D = 9, H = 80, W = W1·W2 rank 5 at 20 % density, U = U1·U2 rank 40
+# at 30 % density, int8, C = 2; random weights): examples/firmware/bench_main.c. Informational:
+# it passes when the bench runs and fits; the figures are in the test output and in
+# ${KML_FIRMWARE_DIR}/<target>_har2_shape/report_bench.txt (docs/firmware.md discusses them).
+set(_har2 ${CMAKE_BINARY_DIR}/devtest/har2_shape)
+add_custom_command(OUTPUT ${_har2}/har2_shape_model.h
+  COMMAND ${CMAKE_COMMAND} -E make_directory ${_har2}
+  COMMAND kml_devgen model --cell fastgrnn --D 9 --H 80 --C 2 --rank-w 5 --rank-u 40 --density-w 20
+          --density-u 30 --seed 21 --name har2_shape -o ${_har2}/har2_shape_model.h
+  DEPENDS kml_devgen COMMENT "device test inputs: har2_shape")
+add_custom_target(devtest_har2_shape DEPENDS ${_har2}/har2_shape_model.h)
+foreach(t ${KML_DEVICE_TARGETS})
+  set(bin ${KML_FIRMWARE_DIR}/${t}_har2_shape)
+  kml_firmware_project(${t}_har2_shape ${KML_TOOLCHAIN_${t}} DEPENDS devtest_har2_shape
+    ARGS -DKML_MODEL_HEADER=${_har2}/har2_shape_model.h -DKML_MODEL_NAME=har2_shape)
+  add_test(NAME device_mac_har2_shape_${t}
+           COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DELF=${bin}/fw_bench.elf ${KML_SIM_ARGS_${t}}
+                   -DMAC_TABLE=ON -DSTEP_REGION=3 -DREPORT=${bin}/report_bench.txt
+                   -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
+  set_tests_properties(device_mac_har2_shape_${t} PROPERTIES TIMEOUT 120 LABELS device)
+endforeach()

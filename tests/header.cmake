@@ -17,3 +17,11 @@ target_link_libraries(test_header_two PRIVATE kml_deploy)
 set_target_properties(test_header_two PROPERTIES C_STANDARD 99 C_EXTENSIONS OFF)
 target_compile_options(test_header_two PRIVATE -pedantic)
 add_test(NAME test_header_two COMMAND test_header_two)
+
+# The golden integer models as a bare firmware program (tests/golden/golden_device.c): built and run
+# on the host here so it keeps compiling; the firmware build runs the same file in simavr / QEMU.
+add_executable(golden_device_host ${CMAKE_CURRENT_SOURCE_DIR}/golden/golden_device.c)
+target_include_directories(golden_device_host PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(golden_device_host PRIVATE kml_deploy)
+set_target_properties(golden_device_host PROPERTIES C_STANDARD 99 C_EXTENSIONS OFF)
+add_test(NAME golden_device_host COMMAND golden_device_host)

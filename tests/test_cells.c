@@ -147,6 +147,31 @@ static void backward_accumulates_and_keeps_inputs(void **state)
     }
 }
 
+static void caller_fp_state_restored(void **state)
+{
+    /* the float kernels flush denormals inside (speed); the caller's MXCSR must come back as it was */
+    (void)state;
+#if defined(__x86_64__)
+    kml_model m, g;
+    random_model(&m, KML_CELL_RNN, 0, 0, 5);
+    assert_int_equal(kml_model_alloc(&g, &m.cfg, NULL), 0);
+    run r;
+    run_init(&r, &m.cfg, 6, 2, 3);
+    const unsigned before = __builtin_ia32_stmxcsr();
+    kml_cell_forward(&m, r.X, 6, 2, r.cache, r.Hs);
+    kml_cell_backward(&m, r.X, 6, 2, r.cache, r.Hs, r.dHs, r.scratch, &g);
+    assert_int_equal(__builtin_ia32_stmxcsr(), before);
+    /* and denormals still exist for the caller */
+    volatile float tiny = 1e-39f;
+    assert_true(tiny * 0.5f != 0.0f);
+    run_free(&r);
+    kml_model_free(&m);
+    kml_model_free(&g);
+#else
+    skip();
+#endif
+}
+
 static void nonlinearities_at_worked_points(void **state)
 {
     (void)state;
@@ -186,13 +211,56 @@ static void nonlinearities_at_worked_points(void **state)
     assert_true(v[0] == -1.0f && v[1] == 0.2f);
 }
 
+static void fast_math_accuracy(void **state)
+{
+    /* the float kernels use their own vectorisable tanh and sigmoid (train/src/fastmath_f32.h):
+     * within a few float ulps of libm in double, over the whole range, odd and tiny inputs included */
+    (void)state;
+    enum { N = 400001 };
+    float *x = malloc(N * sizeof(float)), *y = malloc(N * sizeof(float));
+    for (int i = 0; i < N; i++) x[i] = -100.0f + 200.0f * (float)i / (N - 1);
+    x[0] = 1e-30f;
+    x[1] = -3e-8f;
+    x[2] = 0.0625f;
+    x[3] = -0.0624999f;
+    x[4] = 0.0f;
+    double worst_t = 0, worst_s = 0, worst_rel_small = 0;
+    kml_nonlin_forward(KML_NL_TANH, x, y, N);
+    for (int i = 0; i < N; i++) {
+        double e = tanh((double)x[i]), err = fabs(y[i] - e);
+        if (err > worst_t) worst_t = err;
+        if (fabs(x[i]) < 0.1 && x[i] != 0 && err / fabs(e) > worst_rel_small) worst_rel_small = err / fabs(e);
+    }
+    assert_true(y[4] == 0.0f);
+    kml_nonlin_forward(KML_NL_SIGMOID, x, y, N);
+    for (int i = 0; i < N; i++) {
+        double e = 1.0 / (1.0 + exp(-(double)x[i])), err = fabs(y[i] - e) / (e > 1e-30 ? e : 1e-30);
+        if (x[i] > -80 && err > worst_s) worst_s = err; /* relative; below e^-80 float denormals */
+    }
+    print_message("fast tanh: max abs error %.2e (relative %.2e below |x| = 0.1); fast sigmoid: max relative error %.2e\n",
+                  worst_t, worst_rel_small, worst_s);
+    assert_true(worst_t < 3e-7);
+    assert_true(worst_rel_small < 1e-6);
+    assert_true(worst_s < 1e-6);
+    /* non-finite inputs: NaN stays NaN (the trainer must see it), infinities give the limits */
+    float nf[3] = {NAN, INFINITY, -INFINITY}, out[3];
+    kml_nonlin_forward(KML_NL_TANH, nf, out, 3);
+    assert_true(isnan(out[0]) && out[1] == 1.0f && out[2] == -1.0f);
+    kml_nonlin_forward(KML_NL_SIGMOID, nf, out, 3);
+    assert_true(isnan(out[0]) && out[1] == 1.0f && out[2] >= 0.0f && out[2] < 1e-30f);
+    free(x);
+    free(y);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(float_matches_double),
         cmocka_unit_test(batch_rows_are_independent),
         cmocka_unit_test(backward_accumulates_and_keeps_inputs),
+        cmocka_unit_test(caller_fp_state_restored),
         cmocka_unit_test(nonlinearities_at_worked_points),
+        cmocka_unit_test(fast_math_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

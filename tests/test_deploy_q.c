@@ -98,6 +98,12 @@ static void test_dense_dot_by_hand(void **state)
     assert_int_equal(kml_mat_dot_col_q(&e, xm, 0), 12582912);
     int16_t xp[3] = {32767, -32768, 2}; /* -128*32767 + 128*32768 - 256 = -128 */
     assert_int_equal(kml_mat_dot_col_q(&e, xp, 0), -128);
+    /* int16 weights: (-32768)(-32768) + 32767(-32768) + (-32768)(32767) + 255(-257) + (-256)(255) + 1(-1)
+     * = 1073741824 - 2 * 1073709056 - 65535 - 65280 - 1 = -1073807104 */
+    static const int16_t w16[6] = {-32768, 32767, -32768, 255, -256, 1};
+    kml_mat_q d16 = {6, 1, KML_MAT_DENSE, 16, 0, 0, NULL, w16, NULL, NULL, NULL};
+    int16_t x16[6] = {-32768, -32768, 32767, -257, 255, -1};
+    assert_int_equal(kml_mat_dot_col_q(&d16, x16, 0), -1073807104);
 }
 
 /* The same W as a sparse int16 matrix with a zero: W = [[0, -2], [3, 0], [-5, 6]] ->
@@ -220,6 +226,43 @@ static void test_golden_fastgrnn_tanh_gate(void **state)
     run_golden(&m, gt_X, gt_hs, gt_logits, 4);
 }
 
+/* The ±2^28 clamp of each projected term, worked by hand. FastGRNN D = H = C = 1, every format Q14,
+ * weights int16 in Q0 = -32768 (column sums exactly at the 32768 bound), U low rank 1 with q_mid = 14,
+ * so every shift is 0; b = 0, σ(ζ) = 0, σ(ν) = 1: h' = z·h + c.
+ *   step 1, x = -32768: x·W = 2^30 -> 2^28; h = 0 so h·U = 0; z = c = 1: h = 16384 (1.0).
+ *   step 2, x = -32768: x·W = 2^30 -> 2^28; mid = sat16(16384 · -32768) = -32768, mid·U2 = 2^30 -> 2^28.
+ *     With the clamp a = 2^29: z = c = 1, h = 1 + 1 = 32768 -> saturates to 32767.
+ *     Without it 2^30 + 2^30 overflows int32 (to -2^31): z = 0, c = -1, h = -16384. */
+static void test_term_clamp_and_state_saturation(void **state)
+{
+    (void)state;
+    static const int16_t wmin[1] = {-32768};
+    static const int16_t zero16[1] = {0};
+    static const int8_t one8[1] = {1};
+    static const int32_t zero32[1] = {0};
+    kml_rnn_q m;
+    memset(&m, 0, sizeof m);
+    m.version = KML_DEPLOY_FORMAT_VERSION;
+    m.cell = KML_RNN_FASTGRNN, m.gate_nl = KML_ACT_QUANTSIGM, m.update_nl = KML_ACT_QUANTTANH;
+    m.D = m.H = m.C = 1;
+    m.q_in = m.q_x = m.q_h = m.q_a = m.q_g = 14;
+    m.W.a = (kml_mat_q){1, 1, KML_MAT_DENSE, 16, 0, 0, NULL, wmin, NULL, NULL, NULL};
+    m.U.rank = 1, m.U.q_mid = 14;
+    m.U.a = m.W.a, m.U.b = m.W.a;
+    m.b_h = zero16, m.b_g = zero16;
+    m.s_zeta = 0, m.s_nu = 16384;
+    m.V = (kml_mat_q){1, 1, KML_MAT_DENSE, 8, 0, 0, one8, NULL, NULL, NULL, NULL};
+    m.v = zero32;
+    int16_t h[1], buf[8], x[1] = {-32768};
+    kml_rnn_state_q st = {h, 1};
+    kml_rnn_scratch_q sc = {buf, 8};
+    assert_int_equal(kml_rnn_init_q(&m, &st, &sc), KML_OK);
+    kml_rnn_step_q(&m, x, &st, &sc);
+    assert_int_equal(h[0], 16384);
+    kml_rnn_step_q(&m, x, &st, &sc);
+    assert_int_equal(h[0], 32767);
+}
+
 static void test_validate_model_errors(void **state)
 {
     (void)state;
@@ -287,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_golden_fastgrnn_lowrank_sparse_norm),
         cmocka_unit_test(test_golden_fastrnn_lowrank_u),
         cmocka_unit_test(test_golden_fastgrnn_tanh_gate),
+        cmocka_unit_test(test_term_clamp_and_state_saturation),
         cmocka_unit_test(test_validate_model_errors),
         cmocka_unit_test(test_flash_bytes),
     };

@@ -10,6 +10,7 @@
 
 #include "kiloml/header.h"
 #include "kiloml/rng.h"
+#include "header_layout.h"
 
 static const char *const target_names[KML_TARGET_COUNT] = {"host", "atmega328p", "cortex-m0plus"};
 /* Budgets of the product card: both chips get 32 KB of flash and 2 KB of RAM. */
@@ -312,9 +313,10 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
     uint16_t nscr = kml_rnn_scratch_elems_f32(m);
 
     /* figures and budget first: nothing is written for a model that does not fit */
-    uint32_t flash = kml_rnn_flash_bytes_f32(m) + (uint32_t)sizeof(kml_rnn_f32);
-    uint32_t ram = 4u * (H + nscr) + (opt->target == KML_TARGET_ATMEGA328P ? (uint32_t)sizeof(kml_rnn_f32) : 0u);
-    if (budget(opt, flash, ram, fig, (uint32_t)sizeof(kml_rnn_f32), err)) return -1;
+    uint32_t desc = (uint32_t)kml_layout_size(KML_LAYOUT_RNN_F32, opt->target);
+    uint32_t flash = kml_rnn_flash_bytes_f32(m) + desc;
+    uint32_t ram = 4u * (H + nscr) + (opt->target == KML_TARGET_ATMEGA328P ? desc : 0u);
+    if (budget(opt, flash, ram, fig, desc, err)) return -1;
 
     /* the test vector and its expected output, with this very runtime */
     float *x = malloc(sizeof(float) * (size_t)T * D), *h = malloc(sizeof(float) * H), *buf = malloc(sizeof(float) * nscr);
@@ -410,9 +412,10 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
     if (st != KML_OK) return kml_error_set(err, "export: the integer model is not valid for the runtime: %s", kml_status_name(st));
     const int T = opt->test_T, D = m->D, H = m->H, C = m->C;
     uint16_t nscr = kml_rnn_scratch_elems_q(m);
-    uint32_t flash = kml_rnn_flash_bytes_q(m) + (uint32_t)sizeof(kml_rnn_q);
-    uint32_t ram = 2u * (H + nscr) + (opt->target == KML_TARGET_ATMEGA328P ? (uint32_t)sizeof(kml_rnn_q) : 0u);
-    if (budget(opt, flash, ram, fig, (uint32_t)sizeof(kml_rnn_q), err)) return -1;
+    uint32_t desc = (uint32_t)kml_layout_size(KML_LAYOUT_RNN_Q, opt->target);
+    uint32_t flash = kml_rnn_flash_bytes_q(m) + desc;
+    uint32_t ram = 2u * (H + nscr) + (opt->target == KML_TARGET_ATMEGA328P ? desc : 0u);
+    if (budget(opt, flash, ram, fig, desc, err)) return -1;
 
     int16_t *x = malloc(sizeof(int16_t) * (size_t)T * D), *h = malloc(sizeof(int16_t) * H), *buf = malloc(sizeof(int16_t) * nscr);
     int32_t *logits = malloc(sizeof(int32_t) * C);

@@ -111,9 +111,12 @@ def logits(m, h):
 lines = []
 
 
-def arr(ctype, name, vals):
+def arr(ctype, name, vals, flash=True):
+    """model arrays go to flash (KML_FLASH: PROGMEM on AVR, read by the kernels through KML_READ_*);
+    inputs and expected outputs stay ordinary arrays, read directly by the test"""
     body = ", ".join(str(v) for v in vals)
-    lines.append(f"static const {ctype} {name}[{len(vals)}] = {{{body}}};")
+    attr = " KML_FLASH" if flash else ""
+    lines.append(f"static const {ctype} {name}[{len(vals)}]{attr} = {{{body}}};")
 
 
 def dense_t(W):
@@ -209,14 +212,14 @@ def make_model(tag, cell, D, H, C, Wspec, Uspec, use_norm, gnl, unl, q):
     # a few extreme inputs so saturation paths run
     X[1][0] = 32767
     X[2][D - 1] = -32768
-    arr("int16_t", f"{tag}_X", [v for row in X for v in row])
+    arr("int16_t", f"{tag}_X", [v for row in X for v in row], flash=False)
     h = [0] * H
     hs = []
     for t in range(T):
         h = step(m, X[t], h)
         hs.extend(h)
-    arr("int16_t", f"{tag}_hs", hs)
-    arr("int32_t", f"{tag}_logits", logits(m, h))
+    arr("int16_t", f"{tag}_hs", hs, flash=False)
+    arr("int32_t", f"{tag}_logits", logits(m, h), flash=False)
     return m
 
 
@@ -244,6 +247,6 @@ make_model("gt", "fastgrnn", 4, 6, 2,
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "deploy_q_golden.h"), "w") as f:
     f.write("/* deploy_q_golden.h: written by tests/golden/deploy_q_golden.py (plain Python integers). Do not edit. */\n")
-    f.write("#ifndef KML_DEPLOY_Q_GOLDEN_H\n#define KML_DEPLOY_Q_GOLDEN_H\n#include <stdint.h>\n")
+    f.write("#ifndef KML_DEPLOY_Q_GOLDEN_H\n#define KML_DEPLOY_Q_GOLDEN_H\n#include <stdint.h>\n#include \"kiloml/kml_port.h\"\n")
     f.write("\n".join(lines) + "\n#endif\n")
 print("wrote deploy_q_golden.h:", len(lines), "lines")

@@ -18,7 +18,7 @@ void kml_cell_layout_of(const kml_model_config *cfg, int T, int B, kml_cell_layo
     case KML_CELL_FASTGRNN: a = TB * GH; c2 = TB * H; break;
     case KML_CELL_RNN: break;
     case KML_CELL_GRU: a = TB * GH; c2 = TB * H; tmp = Bz * GH; dah = K * Bz * GH; break;
-    case KML_CELL_LSTM: a = TB * GH; c2 = TB * H; c3 = TB * H; dc = Bz * H; break;
+    case KML_CELL_LSTM: a = TB * GH; c2 = TB * H; c3 = TB * H; tmp = Bz * H; dc = Bz * H; break;
     default: break;
     }
     size_t off = 0;
@@ -37,6 +37,10 @@ void kml_cell_layout_of(const kml_model_config *cfg, int T, int B, kml_cell_layo
     L->dah = dah ? off : L->dax; off += dah;
     L->dhu1 = off; off += K * Bz * rU;
     L->dxw1 = off; off += K * Bz * rW;
+    L->dv = off;   off += Bz * (GH + H);
+    L->acc = off;  off += 2 * H;
+    L->zero = off; off += Bz * H;
+    L->ut = off;   off += rU ? GH * rU + rU * H : GH * H;
     L->s_total = off;
 }
 

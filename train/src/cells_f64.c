@@ -10,10 +10,13 @@
 
 #define REAL double
 #define GEMM cblas_dgemm
-#define EXP exp
 #define TANH tanh
+#define SIGM(x) (1.0 / (1.0 + exp(-(x))))
 #define MODEL kml_model_f64
 #define KML_API(name) name##_f64
+#define KML_VEC_CLONES
+#define KML_FP_ENTER(saved) const int saved = 0 /* exact IEEE arithmetic for the checks */
+#define KML_FP_LEAVE(saved) (void)saved
 
 #include "gen_cells_all.h"
 

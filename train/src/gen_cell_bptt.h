@@ -8,15 +8,17 @@
 typedef struct cell_bwd {
     const REAL *a, *c2, *c3, *Hs; /* cache regions (cell_layout.h) and the hidden states */
     REAL *dc;                     /* LSTM: running dLoss/dc */
+    REAL *dv;                     /* [B][G·H+H] derivatives of the nonlinearities at one step */
+    REAL *acc1, *acc2;            /* [H] per-unit sums of dLoss/dσ(·) for the cell's two scalars */
+    const REAL *zero;             /* [B][H] zeros, standing for h_{-1} and c_{-1} */
     REAL s1, s2;                  /* σ(α), σ(β) (FastRNN) or σ(ζ), σ(ν) (FastGRNN) */
-    double acc1, acc2;            /* Σ of dLoss/dσ(·) for those two scalars */
     REAL *gb, *gb2;               /* bias gradients (b or b_g; b_u or b_h) */
 } cell_bwd;
 
 typedef void (*bwd_step_fn)(const cell_ctx *c, cell_bwd *s, int t, const REAL *restrict dh,
                             REAL *restrict dh2, REAL *restrict dax, REAL *restrict dah);
 
-static void bptt(const cell_ctx *c, REAL *const *Gp, const REAL *X, int T, const REAL *cache,
+static void bptt(cell_ctx *c, REAL *const *Gp, const REAL *X, int T, const REAL *cache,
                  const kml_cell_layout *L, const REAL *Hs, const REAL *dHs, REAL *scratch, cell_bwd *s,
                  bwd_step_fn step)
 {
@@ -24,6 +26,13 @@ static void bptt(const cell_ctx *c, REAL *const *Gp, const REAL *X, int T, const
     REAL *dh = scratch + L->dh, *dh2 = scratch + L->dh2;
     REAL *dax = scratch + L->dax, *dah = scratch + L->dah;
     REAL *dhu1 = scratch + L->dhu1, *dxw1 = scratch + L->dxw1;
+    prepare_ut(c, scratch + L->ut);
+    s->dv = scratch + L->dv;
+    s->acc1 = scratch + L->acc;
+    s->acc2 = scratch + L->acc + c->H;
+    s->zero = scratch + L->zero;
+    memset(scratch + L->acc, 0, 2 * (size_t)c->H * sizeof(REAL));
+    memset(scratch + L->zero, 0, BH * sizeof(REAL));
     memcpy(dh, dHs + (size_t)(T - 1) * BH, BH * sizeof(REAL));
     for (int e = T, t0; e > 0; e = t0) {
         t0 = e > KML_CELL_CHUNK ? e - KML_CELL_CHUNK : 0;
@@ -37,4 +46,11 @@ static void bptt(const cell_ctx *c, REAL *const *Gp, const REAL *X, int T, const
         }
         flush(c, Gp, X, Hs, cache + L->xw1, cache + L->hu1, t0, e - t0, dax, dah, dhu1, dxw1);
     }
+}
+
+static double sum_h(const REAL *v, int H)
+{
+    double s = 0;
+    for (int j = 0; j < H; j++) s += v[j];
+    return s;
 }

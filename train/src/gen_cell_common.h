@@ -10,12 +10,36 @@ typedef struct cell_ctx {
     const kml_model_config *cfg;
     REAL *const *P;  /* parameters, by kml_param_id */
     int D, H, GH, rW, rU, B;
+    const REAL *Ut, *U2t, *U1t; /* backward only: Uᵀ, or U2ᵀ and U1ᵀ (scratch) */
 } cell_ctx;
 
 static cell_ctx ctx_of(const kml_model_config *cfg, REAL *const *P, int B)
 {
-    cell_ctx c = {cfg, P, cfg->D, cfg->H, kml_cell_gates(cfg->cell) * cfg->H, cfg->rank_w, cfg->rank_u, B};
+    cell_ctx c = {cfg, P, cfg->D, cfg->H, kml_cell_gates(cfg->cell) * cfg->H, cfg->rank_w, cfg->rank_u, B,
+                  NULL, NULL, NULL};
     return c;
+}
+
+/* out[cols][rows] = in[rows][cols]ᵀ */
+static void transpose(int rows, int cols, const REAL *restrict in, REAL *restrict out)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < cols; j++) out[(size_t)j * rows + i] = in[(size_t)i * cols + j];
+}
+
+/* Fill the transposed recurrent matrices the backward multiplies by, in scratch. */
+static void prepare_ut(cell_ctx *c, REAL *ut)
+{
+    if (c->rU == 0) {
+        transpose(c->H, c->GH, c->P[KML_P_U], ut);
+        c->Ut = ut;
+    } else {
+        REAL *u2t = ut, *u1t = ut + (size_t)c->GH * c->rU;
+        transpose(c->rU, c->GH, c->P[KML_P_U2], u2t);
+        transpose(c->H, c->rU, c->P[KML_P_U1], u1t);
+        c->U2t = u2t;
+        c->U1t = u1t;
+    }
 }
 
 /* C[M][N] = alpha·op(A)·op(B) + beta·C, row-major, leading dimensions from the shapes. */
@@ -49,10 +73,10 @@ static void rec_fwd(const cell_ctx *c, const REAL *hprev, REAL *hu1, REAL beta, 
 static void rec_bwd(const cell_ctx *c, const REAL *dah, REAL *dhu1, REAL *dhprev)
 {
     if (c->rU == 0) {
-        mm(0, 1, c->B, c->H, c->GH, dah, c->P[KML_P_U], 1, dhprev);
+        mm(0, 0, c->B, c->H, c->GH, dah, c->Ut, 1, dhprev);
     } else {
-        mm(0, 1, c->B, c->rU, c->GH, dah, c->P[KML_P_U2], 0, dhu1);
-        mm(0, 1, c->B, c->H, c->rU, dhu1, c->P[KML_P_U1], 1, dhprev);
+        mm(0, 0, c->B, c->rU, c->GH, dah, c->U2t, 0, dhu1);
+        mm(0, 0, c->B, c->H, c->rU, dhu1, c->U1t, 1, dhprev);
     }
 }
 
@@ -90,4 +114,20 @@ static void step_back(REAL **dh, REAL **dh2, const REAL *dHs_prev, size_t n)
     REAL *t = *dh;
     *dh = *dh2;
     *dh2 = t;
+}
+
+/* rows[i][j] += b[j] for B rows of n */
+KML_VEC_CLONES static void add_bias_row(int n, const REAL *restrict b, REAL *restrict row)
+{
+    for (int j = 0; j < n; j++) row[j] += b[j];
+}
+
+static void add_bias_rows(int B, int n, const REAL *b, REAL *rows)
+{
+    for (int i = 0; i < B; i++) add_bias_row(n, b, rows + (size_t)i * n);
+}
+
+KML_VEC_CLONES static void scale_vec(size_t n, REAL a, const REAL *restrict x, REAL *restrict y)
+{
+    for (size_t k = 0; k < n; k++) y[k] = a * x[k];
 }

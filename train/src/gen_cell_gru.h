@@ -7,71 +7,80 @@
  * Cache: a = r|z|n [T][B][3H], c2 = h_{t-1}·U_n + b_un [T][B][H], tmp = h·U of one step.
  * The x-side and h-side pre-activation gradients differ in the n block (r multiplies the h side). */
 
+KML_VEC_CLONES static void gru_row_fwd(int H, kml_nonlin g, kml_nonlin f, const REAL *restrict b, const REAL *restrict bu,
+                        const REAL *restrict u, const REAL *restrict hp, REAL *restrict row, REAL *restrict hn,
+                        REAL *restrict h)
+{
+    for (int j = 0; j < 2 * H; j++) row[j] += b[j] + u[j] + bu[j];
+    for (int j = 0; j < H; j++) hn[j] = u[2 * H + j] + bu[2 * H + j];
+    nl_vec(g, row, (size_t)2 * H);
+    for (int j = 0; j < H; j++) row[2 * H + j] += b[2 * H + j] + row[j] * hn[j];
+    nl_vec(f, row + 2 * H, (size_t)H);
+    for (int j = 0; j < H; j++) h[j] = (1 - row[H + j]) * row[2 * H + j] + row[H + j] * hp[j];
+}
+
 static void gru_forward(const cell_ctx *c, const REAL *X, int T, REAL *cache, const kml_cell_layout *L,
                         REAL *Hs)
 {
     const int B = c->B, H = c->H, GH = c->GH;
     const size_t BH = (size_t)B * H, BG = (size_t)B * GH;
-    const kml_nonlin g = c->cfg->gate_nl, f = c->cfg->update_nl;
-    const REAL *b = c->P[KML_P_B], *bu = c->P[KML_P_BU];
     REAL *Gt = cache + L->a, *Hn = cache + L->c2, *tmp = cache + L->tmp, *hu1 = cache + L->hu1;
     proj_x(c, X, T * B, cache + L->xw1, Gt);
     for (int t = 0; t < T; t++) {
-        REAL *restrict gt = Gt + t * BG, *restrict hn = Hn + t * BH, *restrict ht = Hs + t * BH;
-        const REAL *restrict hp = t ? Hs + (t - 1) * BH : NULL;
-        if (hp)
-            rec_fwd(c, hp, hu1 + (size_t)t * B * c->rU, 0, tmp);
-        else
+        const REAL *hp;
+        size_t hstride;
+        if (t) {
+            rec_fwd(c, Hs + (t - 1) * BH, hu1 + (size_t)t * B * c->rU, 0, tmp);
+            hp = Hs + (t - 1) * BH;
+            hstride = (size_t)H;
+        } else {
             memset(tmp, 0, BG * sizeof(REAL));
-        for (int i = 0; i < B; i++) {
-            REAL *restrict row = gt + (size_t)i * GH;
-            const REAL *restrict u = tmp + (size_t)i * GH;
-            for (int j = 0; j < 2 * H; j++) row[j] += b[j] + u[j] + bu[j];
-            for (int j = 0; j < H; j++) hn[(size_t)i * H + j] = u[2 * H + j] + bu[2 * H + j];
-            nl_vec(g, row, (size_t)2 * H);
-            for (int j = 0; j < H; j++) row[2 * H + j] += b[2 * H + j] + row[j] * hn[(size_t)i * H + j];
-            nl_vec(f, row + 2 * H, (size_t)H);
-            for (int j = 0; j < H; j++) {
-                const REAL z = row[H + j], n = row[2 * H + j], h = hp ? hp[(size_t)i * H + j] : (REAL)0;
-                ht[(size_t)i * H + j] = (1 - z) * n + z * h;
-            }
+            hp = tmp; /* the first H entries of each zeroed row of tmp stand for h_{-1} = 0 */
+            hstride = (size_t)GH;
         }
+        for (int i = 0; i < B; i++)
+            gru_row_fwd(H, c->cfg->gate_nl, c->cfg->update_nl, c->P[KML_P_B], c->P[KML_P_BU], tmp + (size_t)i * GH,
+                        hp + i * hstride, Gt + t * BG + (size_t)i * GH, Hn + t * BH + (size_t)i * H,
+                        Hs + t * BH + (size_t)i * H);
     }
 }
 
-static void gru_step_back(const cell_ctx *c, cell_bwd *s, int t, const REAL *restrict dh, REAL *restrict dh2,
-                          REAL *restrict dax, REAL *restrict dah)
+KML_VEC_CLONES static void gru_row_back(int H, const REAL *restrict dh, const REAL *restrict row, const REAL *restrict dv,
+                         const REAL *restrict hn, const REAL *restrict hp, REAL *restrict ax, REAL *restrict ah,
+                         REAL *restrict dh2)
+{
+    for (int j = 0; j < H; j++) {
+        const REAL d = dh[j], r = row[j], z = row[H + j], n = row[2 * H + j];
+        const REAL dn = d * (1 - z) * dv[2 * H + j];
+        const REAL dr = dn * hn[j] * dv[j];
+        const REAL dz = d * (hp[j] - n) * dv[H + j];
+        ax[j] = dr;
+        ah[j] = dr;
+        ax[H + j] = dz;
+        ah[H + j] = dz;
+        ax[2 * H + j] = dn;
+        ah[2 * H + j] = dn * r;
+        dh2[j] = d * z;
+    }
+}
+
+static void gru_step_back(const cell_ctx *c, cell_bwd *s, int t, const REAL *dh, REAL *dh2, REAL *dax, REAL *dah)
 {
     const int B = c->B, H = c->H, GH = c->GH;
     const size_t BH = (size_t)B * H;
-    const kml_nonlin g = c->cfg->gate_nl, f = c->cfg->update_nl;
-    const REAL *restrict gt = s->a + (size_t)t * B * GH, *restrict hn = s->c2 + t * BH;
-    const REAL *restrict hp = t ? s->Hs + (t - 1) * BH : NULL;
-    REAL *restrict gb = s->gb, *restrict gbu = s->gb2;
+    const REAL *gt = s->a + (size_t)t * B * GH, *hn = s->c2 + t * BH;
+    const REAL *hp = t ? s->Hs + (t - 1) * BH : s->zero;
     for (int i = 0; i < B; i++) {
-        const REAL *restrict row = gt + (size_t)i * GH;
-        REAL *restrict ax = dax + (size_t)i * GH, *restrict ah = dah + (size_t)i * GH;
-        for (int j = 0; j < H; j++) {
-            const size_t k = (size_t)i * H + j;
-            const REAL d = dh[k], r = row[j], z = row[H + j], n = row[2 * H + j];
-            const REAL h = hp ? hp[k] : (REAL)0;
-            const REAL dn = d * (1 - z) * nl_d(f, n);
-            const REAL dr = dn * hn[k] * nl_d(g, r);
-            const REAL dz = d * (h - n) * nl_d(g, z);
-            ax[j] = ah[j] = dr;
-            ax[H + j] = ah[H + j] = dz;
-            ax[2 * H + j] = dn;
-            ah[2 * H + j] = dn * r;
-            dh2[k] = d * z;
-        }
-        for (int j = 0; j < GH; j++) {
-            gb[j] += ax[j];
-            gbu[j] += ah[j];
-        }
+        const size_t o = (size_t)i * H, og = (size_t)i * GH;
+        nl_dvec(c->cfg->gate_nl, gt + og, s->dv, (size_t)2 * H);
+        nl_dvec(c->cfg->update_nl, gt + og + 2 * H, s->dv + 2 * H, (size_t)H);
+        gru_row_back(H, dh + o, gt + og, s->dv, hn + o, hp + o, dax + og, dah + og, dh2 + o);
+        add_bias_row(GH, dax + og, s->gb);
+        add_bias_row(GH, dah + og, s->gb2);
     }
 }
 
-static void gru_backward(const cell_ctx *c, REAL *const *Gp, const REAL *X, int T, const REAL *cache,
+static void gru_backward(cell_ctx *c, REAL *const *Gp, const REAL *X, int T, const REAL *cache,
                          const kml_cell_layout *L, const REAL *Hs, const REAL *dHs, REAL *scratch)
 {
     cell_bwd s = {0};

@@ -9,6 +9,7 @@ void KML_API(kml_cell_forward)(const MODEL *m, const REAL *X, int T, int B, REAL
     kml_cell_layout L;
     kml_cell_layout_of(&m->cfg, T, B, &L);
     const cell_ctx c = ctx_of(&m->cfg, m->p, B);
+    KML_FP_ENTER(fp);
     switch (m->cfg.cell) {
     case KML_CELL_FASTRNN: fastrnn_forward(&c, X, T, cache, &L, Hs); break;
     case KML_CELL_FASTGRNN: fastgrnn_forward(&c, X, T, cache, &L, Hs); break;
@@ -17,6 +18,7 @@ void KML_API(kml_cell_forward)(const MODEL *m, const REAL *X, int T, int B, REAL
     case KML_CELL_LSTM: lstm_forward(&c, X, T, cache, &L, Hs); break;
     default: break;
     }
+    KML_FP_LEAVE(fp);
 }
 
 void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, const REAL *cache, const REAL *Hs,
@@ -25,8 +27,9 @@ void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, con
     if (T <= 0 || B <= 0) return;
     kml_cell_layout L;
     kml_cell_layout_of(&m->cfg, T, B, &L);
-    const cell_ctx c = ctx_of(&m->cfg, m->p, B);
+    cell_ctx c = ctx_of(&m->cfg, m->p, B);
     REAL *const *Gp = grad->p;
+    KML_FP_ENTER(fp);
     switch (m->cfg.cell) {
     case KML_CELL_FASTRNN: fastrnn_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
     case KML_CELL_FASTGRNN: fastgrnn_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
@@ -35,6 +38,7 @@ void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, con
     case KML_CELL_LSTM: lstm_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
     default: break;
     }
+    KML_FP_LEAVE(fp);
 }
 
 void KML_API(kml_classifier_forward)(const MODEL *m, const REAL *Hsel, int N, REAL *logits)
@@ -62,5 +66,5 @@ void KML_API(kml_nonlin_forward)(kml_nonlin nl, const REAL *x, REAL *y, size_t n
 
 void KML_API(kml_nonlin_deriv)(kml_nonlin nl, const REAL *y, REAL *dy, size_t n)
 {
-    for (size_t i = 0; i < n; i++) dy[i] = nl_d(nl, y[i]);
+    nl_dvec(nl, y, dy, n);
 }

@@ -3,9 +3,9 @@
  *   tanh 1 − y²;  sigmoid y(1 − y);  relu [y > 0];  quantTanh [−1 < y < 1];  quantSigm ½[0 < y < 1].
  * At the kinks of relu and the clip forms (x = 0, x = ±1) the derivative taken is 0. */
 
-static inline REAL nl_sigm(REAL x) { return (REAL)1 / ((REAL)1 + EXP(-x)); }
+static inline REAL nl_sigm(REAL x) { return SIGM(x); }
 
-static void nl_vec(kml_nonlin nl, REAL *restrict v, size_t n)
+KML_VEC_CLONES static void nl_vec(kml_nonlin nl, REAL *restrict v, size_t n)
 {
     switch (nl) {
     case KML_NL_TANH:
@@ -30,14 +30,27 @@ static void nl_vec(kml_nonlin nl, REAL *restrict v, size_t n)
     }
 }
 
-static inline REAL nl_d(kml_nonlin nl, REAL y)
+/* d[i] = f'(x_i) from y[i] = f(x_i), the switch outside the loops so that each vectorises. */
+KML_VEC_CLONES static void nl_dvec(kml_nonlin nl, const REAL *restrict y, REAL *restrict d, size_t n)
 {
     switch (nl) {
-    case KML_NL_TANH: return 1 - y * y;
-    case KML_NL_SIGMOID: return y * (1 - y);
-    case KML_NL_RELU: return y > 0 ? (REAL)1 : (REAL)0;
-    case KML_NL_QUANTTANH: return (y > -1 && y < 1) ? (REAL)1 : (REAL)0;
-    case KML_NL_QUANTSIGM: return (y > 0 && y < 1) ? (REAL)0.5 : (REAL)0;
-    default: return 0;
+    case KML_NL_TANH:
+        for (size_t i = 0; i < n; i++) d[i] = 1 - y[i] * y[i];
+        break;
+    case KML_NL_SIGMOID:
+        for (size_t i = 0; i < n; i++) d[i] = y[i] * (1 - y[i]);
+        break;
+    case KML_NL_RELU:
+        for (size_t i = 0; i < n; i++) d[i] = y[i] > 0 ? (REAL)1 : (REAL)0;
+        break;
+    case KML_NL_QUANTTANH:
+        for (size_t i = 0; i < n; i++) d[i] = (y[i] > -1 && y[i] < 1) ? (REAL)1 : (REAL)0;
+        break;
+    case KML_NL_QUANTSIGM:
+        for (size_t i = 0; i < n; i++) d[i] = (y[i] > 0 && y[i] < 1) ? (REAL)0.5 : (REAL)0;
+        break;
+    default:
+        for (size_t i = 0; i < n; i++) d[i] = 0;
+        break;
     }
 }

@@ -359,6 +359,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         for (long k = 0; k < per_epoch; k++, step++) {
             int s0 = (int)(k * B), b = r.fit.n - s0 < B ? r.fit.n - s0 : B;
             gather(&r.fit, order + s0, b, &w);
+            int fq = tc->qat.fake && e >= tc->qat.start_epoch; /* QAT: forward/backward on rounded weights */
+            if (fq) tc->qat.fake(&r.m, tc->qat.ctx);
             forward_batch(&r.m, T, b, &w);
             int32_t *yb = pred;   /* labels of the batch (pred is free during training) */
             for (int i = 0; i < b; i++) yb[i] = r.fit.y[order[s0 + i]];
@@ -374,6 +376,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
                 for (int i = 0; i < b; i++)
                     memcpy(dHs + ((size_t)(w.len[i] - 1) * b + i) * H, dHsel + (size_t)i * H, (size_t)H * sizeof(float));
                 kml_cell_backward(&r.m, w.X, T, b, w.cache, w.Hs, dHs, cell_scratch, &r.g);
+                if (fq) tc->qat.restore(&r.m, tc->qat.ctx); /* straight-through: step the float weights */
+                fq = 0;
                 took = kml_optim_step(&opt, r.m.block, r.g.block, lr);
                 if (took) {
                     gn_sum += opt.last_norm;
@@ -388,6 +392,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
                     kml_progress_note(&pg, "step %ld (epoch %d, batch %ld): %s is not finite; step skipped", step + 1,
                                       e + 1, k + 1, isfinite(loss) ? "the gradient norm" : "the loss");
             }
+            if (fq) tc->qat.restore(&r.m, tc->qat.ctx);
             kml_iht_after_step(&iht, &r.m, step);
             double el = kml_now_seconds() - t_ep;
             kml_progress_batch(&pg, e, k, seen ? loss_sum / seen : NAN, seen ? (double)correct / seen : 0,
@@ -407,11 +412,14 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         }
         /* model selection on validation; with IHT only models of the sparse phase are eligible */
         double val = -1.0;
+        int qat_epoch = tc->qat.fake && e >= tc->qat.start_epoch;
         if (r.val.n) {
+            if (qat_epoch) tc->qat.fake(&r.m, tc->qat.ctx);
             predict_ws(&r.m, &r.val, pred, &w, eidx);
+            if (qat_epoch) tc->qat.restore(&r.m, tc->qat.ctx);
             val = accuracy_of(&r.val, pred);
         }
-        int eligible = !iht.enabled || kml_iht_phase(&iht, step - 1) == 2;
+        int eligible = (!iht.enabled || kml_iht_phase(&iht, step - 1) == 2) && (!tc->qat.fake || qat_epoch);
         int is_best = 0;
         if (eligible && (best_epoch == 0 || val > best_val || (!r.val.n))) {
             best_val = val;

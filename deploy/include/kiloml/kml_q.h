@@ -8,9 +8,8 @@
  * (checked once by kml_rnn_validate_q, never in the per-step loops).
  *
  * Rounding: kml_rshift_round(v, s) = floor((v + 2^(s-1)) / 2^s) for s > 0, v for s == 0,
- * i.e. round half up (towards +inf). It needs |v| + 2^(s-1) < 2^31, which the accumulator
- * bound of kml_mat.h guarantees. Right shifts of negative values are arithmetic (GCC, avr-gcc
- * and arm-none-eabi-gcc all define them so).
+ * i.e. round half up (towards +inf), for any int32 v (no intermediate overflows). Right shifts
+ * of negative values are arithmetic (GCC, avr-gcc and arm-none-eabi-gcc all define them so).
  */
 #ifndef KILOML_KML_Q_H
 #define KILOML_KML_Q_H
@@ -19,10 +18,29 @@
 
 #define KML_Q_MAX_SHIFT 30
 
+/* Arithmetic right shift by a run-time amount (0..31). On AVR, which shifts one bit per instruction,
+ * it is done as constant shifts by 16, 8, 4, 2, 1 (byte moves for the first two), about 40 cycles
+ * instead of a 6-cycle-per-bit loop; the result is the same everywhere. */
+static inline int32_t kml_asr32(int32_t v, uint8_t s)
+{
+#if defined(__AVR__)
+    if (s & 16) v >>= 16;
+    if (s & 8) v >>= 8;
+    if (s & 4) v >>= 4;
+    if (s & 2) v >>= 2;
+    if (s & 1) v >>= 1;
+    return v;
+#else
+    return v >> s;
+#endif
+}
+
+/* floor((v + 2^(s-1)) / 2^s), computed as ((v >> (s-1)) + 1) >> 1: the same integer (the bits below
+ * s-1 cannot carry into bit s-1 once 2^(s-1) is added), and no intermediate can overflow. */
 static inline int32_t kml_rshift_round(int32_t v, uint8_t s)
 {
     if (s == 0) return v;
-    return (v + ((int32_t)1 << (s - 1))) >> s;
+    return (kml_asr32(v, (uint8_t)(s - 1)) + 1) >> 1;
 }
 
 static inline int16_t kml_sat16(int32_t v)

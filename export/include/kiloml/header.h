@@ -46,8 +46,9 @@ typedef struct kml_header_opts {
 
 void kml_header_opts_init(kml_header_opts *o);
 
-/* Figures the generator computes for a target (the header's sizeof expressions give the same
- * numbers when compiled for that target). */
+/* Figures the generator computes for the chosen target, with the descriptor laid out as that
+ * target's compiler does (the header's sizeof expressions give the same numbers when compiled
+ * for it). Runtime code is not included (`kiloml export --measure` links and measures it). */
 typedef struct kml_header_figures {
     uint32_t flash_bytes;      /* weights, indices, biases, norm tables + descriptor */
     uint32_t ram_bytes;        /* state + scratch (+ descriptor on AVR) */

@@ -49,6 +49,19 @@ void kml_train_summary_init(kml_train_summary *s);
 typedef int (*kml_checkpoint_fn)(const kml_model *best, const kml_train_summary *s, void *ctx,
                                  kml_error *err);
 
+/* Quantization-aware training (SPEC §3), driven by the caller (quantize/ provides the functions):
+ * in epochs e >= start_epoch (0-based), fake(m, ctx) replaces the weights by their fake-quantized
+ * copy before every forward (training minibatches and validation) and restore(m, ctx) puts the float
+ * weights back before the optimiser step, so the gradient computed through the rounded weights
+ * updates the float ones (straight-through). Only those epochs are eligible for model selection.
+ * fake == NULL (the default): no QAT. */
+typedef struct kml_train_qat {
+    int start_epoch;
+    void (*fake)(kml_model *m, void *ctx);
+    void (*restore)(kml_model *m, void *ctx);
+    void *ctx;
+} kml_train_qat;
+
 typedef struct kml_train_config {
     kml_model_config model;   /* cell, H, ranks, nonlinearities; D and C come from the data */
     kml_optim_config optim;   /* Adam, lr 1e-2, clip 5, decay ×0.1 at 2/3 of the epochs */
@@ -70,6 +83,7 @@ typedef struct kml_train_config {
      * it (same data and options required) and ends with the same model an unbroken run gives. */
     const char *state_path;
     int resume;
+    kml_train_qat qat;         /* quantization-aware last phase (off by default) */
 } kml_train_config;
 
 void kml_train_config_init(kml_train_config *c);
