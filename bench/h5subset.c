@@ -1,10 +1,12 @@
 /* bench/h5subset.c: write a smaller copy of a kiloml HDF5 dataset for the quick paper run.
  *
- *   h5subset IN.h5 OUT.h5 --train-stride K [--test-stride K] [--train-max N] [--test-max N]
+ *   h5subset IN.h5 OUT.h5 --train-stride K [--test-stride K] [--train-max N] [--test-max N] [--steps S]
  *
  * Every root dataset whose name ends in "_train" keeps the rows 0, K, 2K, ... along its first
  * dimension (at most N of them); "_test" likewise with its own stride and limit; every other root
- * dataset (dequantisation tables, ...) is copied whole. Element types are kept as stored (uint16
+ * dataset (dequantisation tables, ...) is copied whole. --steps S re-reads every X_* series of shape
+ * (N, T, F) as S steps of T*F/S features (the same bytes: Fashion-MNIST's 784 pixels as 28 rows of 28,
+ * the row-by-row variant its README mentions). Element types are kept as stored (uint16
  * codes stay uint16). A stride keeps the class mix of files ordered by subject or speaker. The output
  * is written to OUT.tmp and renamed, so a killed run never leaves a half-written file. */
 #include <errno.h>
@@ -16,6 +18,7 @@
 typedef struct {
     hid_t out;
     hsize_t stride[2], max[2]; /* [0] train, [1] test */
+    hsize_t steps;             /* 0: keep the shape */
     int failed;
 } job;
 
@@ -52,12 +55,25 @@ static int copy_dataset(hid_t in, const char *name, job *j)
         count[0] = n;
         if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, step, count, NULL) < 0) goto done;
     }
+    if (j->steps && rank == 3 && !strncmp(name, "X_", 2)) {
+        hsize_t tf = odims[1] * odims[2];
+        if (tf % j->steps) {
+            fprintf(stderr, "h5subset: %s: %llu values per series do not split into %llu steps\n", name,
+                    (unsigned long long)tf, (unsigned long long)j->steps);
+            goto done;
+        }
+        odims[1] = j->steps;
+        odims[2] = tf / j->steps;
+    }
     size_t elems = 1;
     for (int i = 0; i < rank; i++) elems *= (size_t)odims[i];
     size_t esize = H5Tget_size(type);
     buf = malloc(elems ? elems * esize : 1);
     if (!buf) goto done;
-    mspace = rank ? H5Screate_simple(rank, odims, NULL) : H5Screate(H5S_SCALAR);
+    hsize_t rdims[H5S_MAX_RANK];
+    memcpy(rdims, dims, sizeof dims);
+    if (which >= 0 && rank >= 1) rdims[0] = odims[0];
+    mspace = rank ? H5Screate_simple(rank, rdims, NULL) : H5Screate(H5S_SCALAR);
     if (H5Dread(d, type, mspace, fspace, H5P_DEFAULT, buf) < 0) goto done;
     ospace = rank ? H5Screate_simple(rank, odims, NULL) : H5Screate(H5S_SCALAR);
     od = H5Dcreate2(j->out, name, ftype, ospace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -108,7 +124,7 @@ int main(int argc, char **argv)
 {
     if (argc < 3) {
         fprintf(stderr, "usage: h5subset IN.h5 OUT.h5 --train-stride K [--test-stride K] [--train-max N] "
-                        "[--test-max N]\n");
+                        "[--test-max N] [--steps S]\n");
         return 2;
     }
     job j = {.stride = {1, 1}, .max = {0, 0}};
@@ -118,6 +134,7 @@ int main(int argc, char **argv)
                 : !strcmp(o, "--test-stride") ? parse_count(o, v, 1, &j.stride[1])
                 : !strcmp(o, "--train-max")   ? parse_count(o, v, 0, &j.max[0])
                 : !strcmp(o, "--test-max")    ? parse_count(o, v, 0, &j.max[1])
+                : !strcmp(o, "--steps")       ? parse_count(o, v, 1, &j.steps)
                                               : (fprintf(stderr, "h5subset: unknown option '%s'\n", o), -1);
         if (r) return 2;
     }
