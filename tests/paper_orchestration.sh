@@ -88,7 +88,16 @@ grep -q 'no row could be checked' "$T/err7" || fail "skip reason not printed"
 if FAKE_KILOML_FAIL=fastgrnn run --check --fresh 2>"$T/err8"; then fail "--check passed although training failed"; fi
 grep -q 'FAIL t3.har2.lsq: failed: command 1 exited non-zero: kiloml: fastgrnn: injected failure' "$T/err8" || { cat "$T/err8"; fail "failure cause not reported"; }
 
-# 8. Quick mode says so, in the output and in the file.
+# 8. --record writes the measured figures into the row table (tolerances kept), for the rows run.
+FAKE_KILOML_FAIL= run --only t3.har2.lstm --record 2>"$T/err9" || { cat "$T/err9"; fail "--record run failed"; }
+grep -q '^t3.har2.lstm .*|54.2±2|-±3|$' "$T/rows.txt" || fail "--record did not write the LSTM figure: $(grep '^t3.har2.lstm' "$T/rows.txt")"
+grep -q '^t3.har2.lsq .*|59±0.5|-±3|$' "$T/rows.txt" || fail "--record touched a row it did not run"
+
+# 9. --seeds replaces the row table's seeds.
+run --list --seeds "4" --only t3.har2.lsq >"$T/list0"
+grep -q -- '--seed 4 ' "$T/list0" && ! grep -q -- '--seed 0 ' "$T/list0" || fail "--seeds not applied"
+
+# 10. Quick mode says so, in the output and in the file.
 mkdir -p "$T/q"
 "$ROOT/bench/paper" --quick --list --rows "$T/rows.txt" --kiloml "$FAKE" --datasets "$T/ds" --out "$T/q/out" >"$T/list" ||
     fail "--quick --list failed"
