@@ -207,16 +207,20 @@ static void draw_panel(FILE *f, const plot *p, int k, double ox, double oy)
             }
     } else {
         double st = nice_step(xmax - xmin, 5);
-        for (double v = ceil(xmin / st) * st; v <= xmax; v += st)
+        for (double v = ceil(xmin / st) * st; v <= xmax; v += st) {
+            if (fabs(v) < st * 1e-6) v = 0; /* no "-0" from rounding */
             fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#eee\"/><text x=\"%.1f\" "
                        "y=\"%.0f\" text-anchor=\"middle\">%g</text>\n",
                     SX(v), MT, SX(v), MT + h, SX(v), MT + h + 14, v);
+        }
     }
     double st = nice_step(ymax - ymin, 5);
-    for (double v = ceil(ymin / st) * st; v <= ymax; v += st)
+    for (double v = ceil(ymin / st) * st; v <= ymax; v += st) {
+        if (fabs(v) < st * 1e-6) v = 0;
         fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%d\" y=\"%.1f\" "
                    "text-anchor=\"end\">%g</text>\n",
                 ML, SY(v), ML + w, SY(v), ML - 4, SY(v) + 3, v);
+    }
     fputs("</g>\n", f);
     fprintf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">", ML + w / 2, PH - 8);
     esc(f, p->xlabel);
