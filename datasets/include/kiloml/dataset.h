@@ -26,7 +26,8 @@ typedef enum { KML_LAYOUT_WIDE = 0, KML_LAYOUT_LONG = 1 } kml_csv_layout;
 
 typedef struct kml_data_opts {
     const char *path;          /* --data: .h5/.hdf5 (by signature) or CSV */
-    const char *test_path;     /* --test-data, or NULL */
+    const char *test_path;     /* --test-data, or NULL. An HDF5 test file is read through <x_name>_test if it
+                                  has one, else through <x_name>_train */
     /* HDF5 dataset names: <x_name>_train, <labels>_train, <lengths_name>_train, <group_name>_train,
      * and the same with _test. */
     const char *x_name;        /* default "X" */
@@ -34,7 +35,8 @@ typedef struct kml_data_opts {
     const char *lengths_name;  /* default "lengths" (optional in the file) */
     const char *group_name;    /* --group, e.g. "subject"; NULL = none */
     /* CSV */
-    int timesteps;             /* --timesteps T (wide layout); 0 = T from the file is impossible: required */
+    int timesteps;             /* --timesteps T: required for the wide layout; for the long layout 0 means
+                                  T = the largest time index + 1 (shorter series get len and zero padding) */
     kml_csv_layout layout;     /* --layout wide|long */
     int label_col;             /* --label-col (0-based); -1 = default (first for wide, last for long) */
     const char *skip_cols;     /* --skip-cols "1,3": columns ignored (wide and long) */
@@ -56,6 +58,10 @@ void kml_data_opts_init(kml_data_opts *o);
 /* Load train and test as the options say; every error names file, row/column or dataset. */
 int kml_data_load(const kml_data_opts *o, kml_data *out, kml_error *err);
 void kml_data_free(kml_data *d);
+
+/* 1 if path is an HDF5 file (by its signature), 0 if not (kml_data_load then reads it as CSV, unless its
+ * name ends in .h5/.hdf5), -1 if it cannot be opened. */
+int kml_data_file_is_hdf5(const char *path, kml_error *err);
 
 /* Free the arrays of one dataset (X, y, len, group) and zero it. */
 void kml_dataset_free(kml_dataset *d);
@@ -85,5 +91,16 @@ int kml_dataset_subset(const kml_dataset *src, const int *idx, int m, kml_datase
 
 /* Class counts (counts has C entries). */
 void kml_dataset_class_counts(const kml_dataset *d, int C, int *counts);
+
+/* ---- description (kiloml data info) ---- */
+typedef struct kml_feature_stats {
+    double mean, std, min, max; /* population std; all 0 when count is 0 */
+    long long count;            /* finite values seen */
+} kml_feature_stats;
+
+/* Per-feature statistics over the valid steps (t < len) of d. NaN and Inf values are left out of the
+ * statistics and counted in *nan_count / *inf_count (either may be NULL). stats has d->F entries. */
+void kml_dataset_feature_stats(const kml_dataset *d, kml_feature_stats *stats, long long *nan_count,
+                               long long *inf_count);
 
 #endif

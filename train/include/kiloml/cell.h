@@ -10,6 +10,13 @@
  * kml_cell_cache_floats(). Gradients ACCUMULATE (+=) into a model-shaped buffer `grad`
  * (allocated with kml_model_alloc on the same config): grad->p[id] matches m->p[id].
  * Low-rank W = W1·W2 and U = U1·U2 are never formed: (x·W1)·W2 and (h·U1)·U2.
+ *
+ * Cells (SPEC §1; gate_nl = g, update_nl = f): FastRNN c = f(·); FastGRNN z = g(·), c = f(·);
+ * RNN h = f(·); GRU r, z = g(·), n = f(·) (PyTorch's equations, b_u inside r ⊙ (U_n·h + b_un));
+ * LSTM i, f, o = g(·), candidate and cell output both f (tanh by default, as PyTorch).
+ * The forward writes nothing but cache and Hs; the backward needs no memory besides scratch.
+ * The whole window's x·W is one gemm before the recurrence, and the backward accumulates dW and
+ * dU with one gemm per chunk of 16 steps. Float and double (kiloml/cell_f64.h) share one source.
  */
 #ifndef KILOML_CELL_H
 #define KILOML_CELL_H
@@ -42,5 +49,8 @@ double kml_softmax_xent(const float *logits, const int32_t *y, const float *weig
 /* Elementwise nonlinearity and its derivative expressed from the OUTPUT y = f(x) where possible
  * (relu / quant forms use the input). Exposed for tests and the quantizer. */
 void kml_nonlin_forward(kml_nonlin nl, const float *x, float *y, size_t n);
+/* dy[i] = f'(x_i) from y[i] = f(x_i): tanh 1−y², sigmoid y(1−y), relu [y>0], quantTanh [−1<y<1],
+ * quantSigm ½·[0<y<1] (the kinks take derivative 0). */
+void kml_nonlin_deriv(kml_nonlin nl, const float *y, float *dy, size_t n);
 
 #endif

@@ -1,0 +1,208 @@
+/* cli/cmd_quantize.c: `kiloml quantize MODEL.kml --calib DATA -o MODEL.q.kml`: calibrate on the
+ * training split, search the shifts, write the float model with its /quant group, report the
+ * integer model beside the float one on the test split. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "commands.h"
+#include "data_args.h"
+#include "kiloml/model_file.h"
+#include "kiloml/qmodel_file.h"
+#include "kiloml/quantize.h"
+#include "quant_report.h"
+
+static const char usage[] =
+    "usage: kiloml quantize MODEL.kml --calib DATA [data options] -o MODEL.q.kml [options]\n\n"
+    "Integer model (int8/int16 weights, int16 state, power-of-two shifts) of a FastRNN / FastGRNN:\n"
+    "ranges from the float model on the training split of DATA, then a search over the shifts that\n"
+    "minimises disagreement with the float model on a validation carve of the training split.\n"
+    "RNN, GRU and LSTM have no integer path.\n"
+    "  --calib FILE          calibration data (same as --data; its training split is used)\n"
+    "  -o, --output FILE     the quantized model file (float model + /quant group)\n"
+    "  --bits 8|16           weight width of every matrix (default 8)\n"
+    "  --flash-budget BYTES  choose 8 or 16 bits per matrix to fit BYTES (kml_rnn_flash_bytes_q) with\n"
+    "                        the least disagreement; prints the table of assignments tried\n"
+    "  --objective agree|accuracy   search criterion (default agree: fewest disagreements first)\n"
+    "  --no-search           keep the formats the ranges give\n"
+    "  --max-val N           validation series used by the search (default 1000)\n"
+    "  --seed S              seed of the validation carve (default 0)\n"
+    "  --json                one JSON object on stdout: accuracy, float_accuracy, disagreements,\n"
+    "                        model_bytes, paper_bytes, nnz, n, formats, matrices\n"
+    "  --quiet               no progress on stderr\n\n" KML_DATA_HELP;
+
+enum { O_CALIB = 1, O_OUT, O_BITS, O_BUDGET, O_OBJ, O_NOSEARCH, O_MAXVAL, O_SEED, O_JSON, O_QUIET, O_HELP };
+
+static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (!arg[0] || *end || errno || v < lo || v > hi)
+        return kml_error_set(err, "--%s: expected an integer in %ld..%ld, got '%s'", name, lo, hi, arg);
+    *out = v;
+    return 0;
+}
+
+int kml_cmd_quantize(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        KML_DATA_LONG_OPTIONS
+        {"calib", required_argument, NULL, O_CALIB},
+        {"output", required_argument, NULL, O_OUT},
+        {"bits", required_argument, NULL, O_BITS},
+        {"flash-budget", required_argument, NULL, O_BUDGET},
+        {"objective", required_argument, NULL, O_OBJ},
+        {"no-search", no_argument, NULL, O_NOSEARCH},
+        {"max-val", required_argument, NULL, O_MAXVAL},
+        {"seed", required_argument, NULL, O_SEED},
+        {"json", no_argument, NULL, O_JSON},
+        {"quiet", no_argument, NULL, O_QUIET},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0}};
+    kml_data_opts dopt;
+    kml_data_opts_init(&dopt);
+    kml_quant_opts qo;
+    kml_quant_opts_init(&qo);
+    kml_error err = {{0}};
+    int json = 0, quiet = 0, c;
+    long v = 0;
+    const char *model_path = NULL, *out_path = NULL;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:", longopts, NULL)) != -1) {
+        int r = kml_data_arg(c, optarg, &dopt, &err);
+        if (r < 0) goto bad;
+        if (r > 0) continue;
+        switch (c) {
+        case O_CALIB: dopt.path = optarg; break;
+        case 'o':
+        case O_OUT: out_path = optarg; break;
+        case O_BITS:
+            if (parse_long("bits", optarg, 8, 16, &v, &err)) goto bad;
+            if (v != 8 && v != 16) {
+                kml_error_set(&err, "--bits: 8 or 16, got %ld", v);
+                goto bad;
+            }
+            qo.bits = (int)v;
+            break;
+        case O_BUDGET:
+            if (parse_long("flash-budget", optarg, 1, 100000000L, &v, &err)) goto bad;
+            qo.flash_budget = v;
+            break;
+        case O_OBJ:
+            if (strcmp(optarg, "agree") == 0) qo.objective = KML_QOBJ_AGREE;
+            else if (strcmp(optarg, "accuracy") == 0) qo.objective = KML_QOBJ_ACCURACY;
+            else {
+                kml_error_set(&err, "--objective: agree or accuracy, got '%s'", optarg);
+                goto bad;
+            }
+            break;
+        case O_NOSEARCH: qo.search = 0; break;
+        case O_MAXVAL:
+            if (parse_long("max-val", optarg, 1, 10000000L, &v, &err)) goto bad;
+            qo.max_val = (int)v;
+            break;
+        case O_SEED:
+            if (parse_long("seed", optarg, 0, 0x7fffffffL, &v, &err)) goto bad;
+            qo.seed = (uint64_t)v;
+            break;
+        case O_JSON: json = 1; break;
+        case O_QUIET: quiet = 1; break;
+        case O_HELP: fputs(usage, stdout); return 0;
+        case ':': kml_error_set(&err, "%s: missing value", argv[optind - 1]); goto bad;
+        default: kml_error_set(&err, "unknown option '%s' (kiloml quantize --help)", argv[optind - 1]); goto bad;
+        }
+    }
+    if (optind < argc) model_path = argv[optind++];
+    if (optind < argc) {
+        kml_error_set(&err, "unexpected argument '%s'", argv[optind]);
+        goto bad;
+    }
+    if (!model_path) {
+        kml_error_set(&err, "MODEL.kml is required (kiloml quantize --help)");
+        goto bad;
+    }
+    if (!dopt.path) {
+        kml_error_set(&err, "--calib DATA is required");
+        goto bad;
+    }
+    if (!out_path) {
+        kml_error_set(&err, "-o MODEL.q.kml is required");
+        goto bad;
+    }
+    qo.log = quiet ? NULL : stderr;
+
+    kml_model m;
+    kml_train_summary sum;
+    if (kml_model_file_read(model_path, &m, &sum, &err)) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        return 1;
+    }
+    if (kml_qmodel_supported(&m, &err)) {
+        fprintf(stderr, "kiloml: %s: %s\n", model_path, err.msg);
+        kml_model_free(&m);
+        return 1;
+    }
+    kml_data data;
+    if (kml_data_load(&dopt, &data, &err)) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        kml_model_free(&m);
+        return 1;
+    }
+    int rc = 1;
+    kml_qmodel qm;
+    kml_quant_report rep;
+    kml_qcompare cmp = {0, 0, 0, 0};
+    if (kml_quantize(&m, &data.train, &qo, &qm, &rep, &err)) {
+        fprintf(stderr, "kiloml: %s: %s\n", model_path, err.msg);
+        goto out;
+    }
+    if (data.test.n > 0 && kml_qcompare_run(&m, &qm, &data.test, &cmp, &err)) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        goto out_q;
+    }
+    if (kml_model_file_write(out_path, &m, &sum, kml_qmodel_file_extra, &qm, &err)) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        goto out_q;
+    }
+    if (json) {
+        cJSON *o = cJSON_CreateObject();
+        kml_qcompare_json(o, &cmp);
+        kml_qreport_json(o, &m, &qm);
+        cJSON_AddNumberToObject(o, "val_n", rep.n_val);
+        cJSON_AddNumberToObject(o, "val_float_correct", rep.val_correct_float);
+        cJSON_AddNumberToObject(o, "val_int_correct", rep.val_correct_int);
+        cJSON_AddNumberToObject(o, "val_disagreements", rep.val_disagree);
+        cJSON_AddNumberToObject(o, "candidates", rep.candidates);
+        cJSON_AddStringToObject(o, "output", out_path);
+        char *txt = cJSON_PrintUnformatted(o);
+        if (txt) puts(txt);
+        free(txt);
+        cJSON_Delete(o);
+    } else {
+        kml_qreport_text(stdout, &m, &qm);
+        printf("validation carve (%d training series): float %d correct, integer %d correct, %d disagreements "
+               "(%d integer models scored)\n",
+               rep.n_val, rep.val_correct_float, rep.val_correct_int, rep.val_disagree, rep.candidates);
+        if (cmp.n)
+            printf("test (%d series%s): float accuracy %.4f, integer accuracy %.4f, %d disagreements\n", cmp.n,
+                   data.test_held_out ? ", held-out split" : "", (double)cmp.correct_float / cmp.n,
+                   (double)cmp.correct_int / cmp.n, cmp.disagreements);
+        printf("wrote %s\n", out_path);
+    }
+    rc = 0;
+out_q:
+    kml_qmodel_free(&qm);
+out:
+    kml_data_free(&data);
+    kml_model_free(&m);
+    return rc;
+bad:
+    fprintf(stderr, "kiloml: %s\n", err.msg);
+    return 2;
+}

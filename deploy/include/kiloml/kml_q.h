@@ -1,0 +1,89 @@
+/* kiloml/kml_q.h: the fixed-point primitives. This file is the ONE definition of rounding,
+ * saturation and the integer quantTanh / quantSigm in the project: the quantizer's simulation,
+ * the host build and the firmware all call these.
+ *
+ * Number format "Q q": an integer v stands for the real value v / 2^q (q fractional bits).
+ * Every tensor of an integer model has its own q (a shift parameter chosen by the quantizer);
+ * kernels derive their shifts from those q's. Every derived shift must lie in [0, 30]
+ * (checked once by kml_rnn_validate_q, never in the per-step loops).
+ *
+ * Rounding: kml_rshift_round(v, s) = floor((v + 2^(s-1)) / 2^s) for s > 0, v for s == 0,
+ * i.e. round half up (towards +inf), for any int32 v (no intermediate overflows). Right shifts
+ * of negative values are arithmetic (GCC, avr-gcc and arm-none-eabi-gcc all define them so).
+ */
+#ifndef KILOML_KML_Q_H
+#define KILOML_KML_Q_H
+
+#include <stdint.h>
+
+#define KML_Q_MAX_SHIFT 30
+
+/* Arithmetic right shift by a run-time amount (0..31). On AVR, which shifts one bit per instruction,
+ * it is done as constant shifts by 16, 8, 4, 2, 1 (byte moves for the first two), about 40 cycles
+ * instead of a 6-cycle-per-bit loop; the result is the same everywhere. */
+static inline int32_t kml_asr32(int32_t v, uint8_t s)
+{
+#if defined(__AVR__)
+    if (s & 16) v >>= 16;
+    if (s & 8) v >>= 8;
+    if (s & 4) v >>= 4;
+    if (s & 2) v >>= 2;
+    if (s & 1) v >>= 1;
+    return v;
+#else
+    return v >> s;
+#endif
+}
+
+/* floor((v + 2^(s-1)) / 2^s), computed as ((v >> (s-1)) + 1) >> 1: the same integer (the bits below
+ * s-1 cannot carry into bit s-1 once 2^(s-1) is added), and no intermediate can overflow. */
+static inline int32_t kml_rshift_round(int32_t v, uint8_t s)
+{
+    if (s == 0) return v;
+    return (kml_asr32(v, (uint8_t)(s - 1)) + 1) >> 1;
+}
+
+static inline int16_t kml_sat16(int32_t v)
+{
+    if (v > 32767) return 32767;
+    if (v < -32768) return -32768;
+    return (int16_t)v;
+}
+
+/* Clip v (Q q_from) to [lo, hi] (same Q), then move it to Q q_to: a rounding right shift
+ * when q_from >= q_to, an exact left shift otherwise (no overflow: the value is already
+ * clipped and the caller keeps |hi|, |lo| * 2^(q_to - q_from) below 2^31). */
+static inline int32_t kml_clip_convert(int32_t v, int32_t lo, int32_t hi, uint8_t q_from, uint8_t q_to)
+{
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    if (q_from >= q_to) return kml_rshift_round(v, (uint8_t)(q_from - q_to));
+    return v * ((int32_t)1 << (q_to - q_from));
+}
+
+/* quantTanh(x) = clip(x, -1, 1): x in Q qa (int32), result in Q qg (|result| <= 2^qg). */
+static inline int16_t kml_quant_tanh_q(int32_t x, uint8_t qa, uint8_t qg)
+{
+    int32_t one = (int32_t)1 << qa;
+    return (int16_t)kml_clip_convert(x, -one, one, qa, qg);
+}
+
+/* quantSigm(x) = clip((x + 1) / 2, 0, 1): x in Q qa (int32), result in Q qg (0..2^qg).
+ * (x + 1) / 2 in Q qa is x + 2^qa read as Q (qa + 1): no bit is lost before the last shift. */
+static inline int16_t kml_quant_sigm_q(int32_t x, uint8_t qa, uint8_t qg)
+{
+    int32_t one = (int32_t)1 << qa;
+    return (int16_t)kml_clip_convert(x + one, 0, 2 * one, (uint8_t)(qa + 1), qg);
+}
+
+/* Integer input normalisation, a fixed-point affine per feature:
+ *     x_q = sat16(rshift_round(sat16(x_raw - m) * s, shift))
+ * x_raw is the sensor value in the model's input scale (Q q_in), m the mean in that scale,
+ * s = round(2^(shift + qx - q_in) / std) with qx the input format of the cell. */
+static inline int16_t kml_norm_q(int16_t x_raw, int16_t m, int16_t s, uint8_t shift)
+{
+    int32_t d = kml_sat16((int32_t)x_raw - m);
+    return kml_sat16(kml_rshift_round(d * s, shift));
+}
+
+#endif

@@ -1,0 +1,306 @@
+/* kml_mat_q.c: integer products over weight matrices in flash (layouts in kml_mat.h).
+ * Dimension letters: R rows (input length), K columns (outputs), N nonzeros of a column. */
+#include "kiloml/kml_mat.h"
+#include "kiloml/kml_q.h"
+#include "kml_internal.h"
+
+/* One MAC: int8 or int16 weight times int16 activation, into int32. On AVR an int8 weight times
+ * an int16 activation is split into two 8x8->16 bit products (hi byte signed, lo byte unsigned)
+ * instead of a call to __mulhisi3; the sum is the same integer, so every target gives the same bits. */
+#if defined(__AVR__)
+static inline int32_t mac_i8(int32_t acc, int8_t w, int16_t x)
+{
+    int8_t xh = (int8_t)(x >> 8);
+    uint8_t xl = (uint8_t)x;
+    int16_t ph = (int16_t)w * xh;
+    int16_t pl = (int16_t)w * (int16_t)xl;
+    return acc + (int32_t)ph * 256 + pl;
+}
+#else
+static inline int32_t mac_i8(int32_t acc, int8_t w, int16_t x)
+{
+    return acc + (int32_t)w * x;
+}
+#endif
+
+static inline int32_t mac_i16(int32_t acc, int16_t w, int16_t x)
+{
+    return acc + (int32_t)w * x;
+}
+
+/* Dense int8 column (R weights in flash) times x[R]: the hot loop of a low-rank or int8 model.
+ * On AVR (16-bit program addresses: lpm reaches all of the ATmega328P's flash) it is hand-written:
+ * per MAC one lpm, two ld, `mulsu` (w times the low byte, unsigned) added at byte 0 and `muls`
+ * (w times the high byte, signed) added at byte 1 of a 32-bit accumulator, about 28 cycles against
+ * about 70 for the C loop. It computes the same integer as the C loop (kml_mat_dot_col_q's tests and
+ * the firmware's host-vs-device comparisons check it). KML_NO_ASM selects the C loop. */
+#if defined(__AVR__) && !defined(__AVR_HAVE_ELPM__) && !defined(KML_NO_ASM)
+static int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
+{
+    int32_t acc;
+    uint8_t wv, xl, xh, t;
+    if (n == 0) return 0;
+    __asm__ volatile("clr %A[acc]\n\t"
+                     "clr %B[acc]\n\t"
+                     "clr %C[acc]\n\t"
+                     "clr %D[acc]\n"
+                     "1:\n\t"
+                     "lpm %[wv], Z+\n\t"
+                     "ld %[xl], X+\n\t"
+                     "ld %[xh], X+\n\t"
+                     "mulsu %[wv], %[xl]\n\t" /* r1:r0 = w * (x & 0xff) */
+                     "mov %[t], r1\n\t"
+                     "lsl %[t]\n\t"
+                     "sbc %[t], %[t]\n\t" /* t = sign of the product */
+                     "add %A[acc], r0\n\t"
+                     "adc %B[acc], r1\n\t"
+                     "adc %C[acc], %[t]\n\t"
+                     "adc %D[acc], %[t]\n\t"
+                     "muls %[wv], %[xh]\n\t" /* r1:r0 = w * (x >> 8) */
+                     "mov %[t], r1\n\t"
+                     "lsl %[t]\n\t"
+                     "sbc %[t], %[t]\n\t"
+                     "add %B[acc], r0\n\t"
+                     "adc %C[acc], r1\n\t"
+                     "adc %D[acc], %[t]\n\t"
+                     "sbiw %[n], 1\n\t"
+                     "brne 1b\n\t"
+                     "clr __zero_reg__\n\t"
+                     : [acc] "=&r"(acc), [wv] "=&a"(wv), [xl] "=&a"(xl), [xh] "=&d"(xh), [t] "=&r"(t), [n] "+w"(n),
+                       "+z"(w), "+x"(x)
+                     :
+                     : "r0", "memory");
+    return acc;
+}
+
+/* Sparse int8 column with uint8 row indices: the hot loop of a pruned model. Per nonzero: two lpm
+ * (value and index, Z switched between the two streams), the address of x[idx], two ld, then the
+ * same mulsu/muls accumulation as dot_dense_i8. */
+static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
+{
+    int32_t acc;
+    uint8_t wv, xl, xh, t, zero;
+    if (n == 0) return 0;
+    __asm__ volatile("clr %A[acc]\n\t"
+                     "clr %B[acc]\n\t"
+                     "clr %C[acc]\n\t"
+                     "clr %D[acc]\n\t"
+                     "clr %[zero]\n"
+                     "1:\n\t"
+                     "movw r30, %[ip]\n\t"
+                     "lpm %[t], Z+\n\t" /* t = row index */
+                     "movw %[ip], r30\n\t"
+                     "movw r30, %[wp]\n\t"
+                     "lpm %[wv], Z+\n\t" /* wv = weight */
+                     "movw %[wp], r30\n\t"
+                     "movw r26, %[xb]\n\t" /* X = x + 2 * t */
+                     "add r26, %[t]\n\t"
+                     "adc r27, %[zero]\n\t"
+                     "add r26, %[t]\n\t"
+                     "adc r27, %[zero]\n\t"
+                     "ld %[xl], X+\n\t"
+                     "ld %[xh], X\n\t"
+                     "mulsu %[wv], %[xl]\n\t"
+                     "mov %[t], r1\n\t"
+                     "lsl %[t]\n\t"
+                     "sbc %[t], %[t]\n\t"
+                     "add %A[acc], r0\n\t"
+                     "adc %B[acc], r1\n\t"
+                     "adc %C[acc], %[t]\n\t"
+                     "adc %D[acc], %[t]\n\t"
+                     "muls %[wv], %[xh]\n\t"
+                     "mov %[t], r1\n\t"
+                     "lsl %[t]\n\t"
+                     "sbc %[t], %[t]\n\t"
+                     "add %B[acc], r0\n\t"
+                     "adc %C[acc], r1\n\t"
+                     "adc %D[acc], %[t]\n\t"
+                     "sbiw %[n], 1\n\t"
+                     "brne 1b\n\t"
+                     "clr __zero_reg__\n\t"
+                     : [acc] "=&r"(acc), [wv] "=&a"(wv), [xl] "=&a"(xl), [xh] "=&d"(xh), [t] "=&r"(t),
+                       [zero] "=&r"(zero), [n] "+w"(n), [ip] "+r"(idx), [wp] "+r"(w)
+                     : [xb] "r"(x)
+                     : "r0", "r26", "r27", "r30", "r31", "memory");
+    return acc;
+}
+
+/* Dense int16 column: w * x = (wh*xh << 16) + ((wh*xl + wl*xh) << 8) + wl*xl with one `mul`, two
+ * `mulsu` and one `muls` (hi bytes signed, lo bytes unsigned): about 40 cycles per MAC against about
+ * 74 for the C loop's __mulhisi3 call. */
+static int32_t dot_dense_i16(const int16_t *w, const int16_t *x, uint16_t n)
+{
+    int32_t acc;
+    uint8_t wl, wh, xl, xh, t, zero;
+    if (n == 0) return 0;
+    __asm__ volatile("clr %A[acc]\n\t"
+                     "clr %B[acc]\n\t"
+                     "clr %C[acc]\n\t"
+                     "clr %D[acc]\n\t"
+                     "clr %[zero]\n"
+                     "1:\n\t"
+                     "lpm %[wl], Z+\n\t"
+                     "lpm %[wh], Z+\n\t"
+                     "ld %[xl], X+\n\t"
+                     "ld %[xh], X+\n\t"
+                     "mul %[wl], %[xl]\n\t" /* unsigned, byte 0 */
+                     "add %A[acc], r0\n\t"
+                     "adc %B[acc], r1\n\t"
+                     "adc %C[acc], %[zero]\n\t"
+                     "adc %D[acc], %[zero]\n\t"
+                     "mulsu %[wh], %[xl]\n\t" /* signed, byte 1 */
+                     "mov %[t], r1\n\t"
+                     "lsl %[t]\n\t"
+                     "sbc %[t], %[t]\n\t"
+                     "add %B[acc], r0\n\t"
+                     "adc %C[acc], r1\n\t"
+                     "adc %D[acc], %[t]\n\t"
+                     "mulsu %[xh], %[wl]\n\t" /* signed, byte 1 */
+                     "mov %[t], r1\n\t"
+                     "lsl %[t]\n\t"
+                     "sbc %[t], %[t]\n\t"
+                     "add %B[acc], r0\n\t"
+                     "adc %C[acc], r1\n\t"
+                     "adc %D[acc], %[t]\n\t"
+                     "muls %[wh], %[xh]\n\t" /* signed, byte 2 */
+                     "add %C[acc], r0\n\t"
+                     "adc %D[acc], r1\n\t"
+                     "sbiw %[n], 1\n\t"
+                     "brne 1b\n\t"
+                     "clr __zero_reg__\n\t"
+                     : [acc] "=&r"(acc), [wl] "=&a"(wl), [wh] "=&a"(wh), [xl] "=&a"(xl), [xh] "=&a"(xh), [t] "=&r"(t),
+                       [zero] "=&r"(zero), [n] "+w"(n), "+z"(w), "+x"(x)
+                     :
+                     : "r0", "memory");
+    return acc;
+}
+#else
+static int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
+{
+    int32_t acc = 0;
+    uint16_t i;
+    for (i = 0; i < n; i++) acc = mac_i8(acc, KML_READ_I8(w + i), x[i]);
+    return acc;
+}
+
+static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
+{
+    int32_t acc = 0;
+    uint16_t k;
+    for (k = 0; k < n; k++) acc = mac_i8(acc, KML_READ_I8(w + k), x[KML_READ_U8(idx + k)]);
+    return acc;
+}
+
+static int32_t dot_dense_i16(const int16_t *w, const int16_t *x, uint16_t n)
+{
+    int32_t acc = 0;
+    uint16_t i;
+    for (i = 0; i < n; i++) acc = mac_i16(acc, KML_READ_I16(w + i), x[i]);
+    return acc;
+}
+#endif
+
+int32_t kml_mat_dot_col_q(const kml_mat_q *m, const int16_t *x, uint16_t j)
+{
+    int32_t acc = 0;
+    if (m->layout == KML_MAT_DENSE) {
+        uint16_t R = m->rows;
+        if (m->wbits == 8)
+            acc = dot_dense_i8(m->w8 + (uint32_t)j * R, x, R);
+        else
+            acc = dot_dense_i16(m->w16 + (uint32_t)j * R, x, R);
+    } else {
+        uint16_t k = KML_READ_U16(m->colptr + j), end = KML_READ_U16(m->colptr + j + 1);
+        if (m->idx8) {
+            if (m->wbits == 8)
+                acc = dot_sparse_i8_u8(m->w8 + k, m->idx8 + k, x, (uint16_t)(end - k));
+            else
+                for (; k < end; k++) acc = mac_i16(acc, KML_READ_I16(m->w16 + k), x[KML_READ_U8(m->idx8 + k)]);
+        } else {
+            if (m->wbits == 8)
+                for (; k < end; k++) acc = mac_i8(acc, KML_READ_I8(m->w8 + k), x[KML_READ_U16(m->idx16 + k)]);
+            else
+                for (; k < end; k++) acc = mac_i16(acc, KML_READ_I16(m->w16 + k), x[KML_READ_U16(m->idx16 + k)]);
+        }
+    }
+    return acc;
+}
+
+void kml_mat_vec_q(const kml_mat_q *m, const int16_t *x, uint8_t shift, int16_t *y)
+{
+    uint16_t j;
+    for (j = 0; j < m->cols; j++) y[j] = kml_sat16(kml_rshift_round(kml_mat_dot_col_q(m, x, j), shift));
+}
+
+int32_t kml_mat_colsum_max_q(const kml_mat_q *m)
+{
+    int32_t best = 0;
+    uint16_t j;
+    for (j = 0; j < m->cols; j++) {
+        int32_t s = 0;
+        uint32_t k, lo, hi;
+        if (m->layout == KML_MAT_DENSE) {
+            lo = (uint32_t)j * m->rows;
+            hi = lo + m->rows;
+        } else {
+            lo = KML_READ_U16(m->colptr + j);
+            hi = KML_READ_U16(m->colptr + j + 1);
+        }
+        for (k = lo; k < hi; k++) {
+            int32_t w = m->wbits == 8 ? (int32_t)KML_READ_I8(m->w8 + k) : (int32_t)KML_READ_I16(m->w16 + k);
+            s += w < 0 ? -w : w;
+            if (s > 0x40000000L) break; /* far past the bound; stop before overflowing */
+        }
+        if (s > best) best = s;
+    }
+    return best;
+}
+
+kml_status kml_mat_validate_index_(uint16_t rows, uint16_t cols, uint16_t nnz, const uint16_t *colptr,
+                                   const uint8_t *idx8, const uint16_t *idx16)
+{
+    uint16_t j;
+    if (!colptr) return KML_E_NULL;
+    if ((rows <= 256 && !idx8) || (rows > 256 && !idx16)) return KML_E_NULL;
+    if (KML_READ_U16(colptr) != 0 || KML_READ_U16(colptr + cols) != nnz) return KML_E_INDEX;
+    for (j = 0; j < cols; j++) {
+        uint16_t k = KML_READ_U16(colptr + j), end = KML_READ_U16(colptr + j + 1);
+        int32_t prev = -1;
+        if (end < k) return KML_E_INDEX;
+        for (; k < end; k++) {
+            int32_t r = rows <= 256 ? (int32_t)KML_READ_U8(idx8 + k) : (int32_t)KML_READ_U16(idx16 + k);
+            if (r <= prev || r >= rows) return KML_E_INDEX;
+            prev = r;
+        }
+    }
+    return KML_OK;
+}
+
+kml_status kml_mat_validate_q(const kml_mat_q *m, uint16_t expect_rows, uint16_t expect_cols)
+{
+    kml_status s;
+    if (!m) return KML_E_NULL;
+    if (m->rows == 0 || m->cols == 0) return KML_E_DIMS;
+    if ((expect_rows && m->rows != expect_rows) || (expect_cols && m->cols != expect_cols)) return KML_E_DIMS;
+    if (m->wbits != 8 && m->wbits != 16) return KML_E_LAYOUT;
+    if ((m->wbits == 8 && !m->w8) || (m->wbits == 16 && !m->w16)) return KML_E_NULL;
+    if (m->q > KML_Q_MAX_SHIFT) return KML_E_QFORMAT;
+    if (m->layout == KML_MAT_DENSE) {
+        if ((uint32_t)m->rows * m->cols > 65535u) return KML_E_DIMS;
+    } else if (m->layout == KML_MAT_SPARSE) {
+        s = kml_mat_validate_index_(m->rows, m->cols, m->nnz, m->colptr, m->idx8, m->idx16);
+        if (s != KML_OK) return s;
+    } else {
+        return KML_E_LAYOUT;
+    }
+    if (kml_mat_colsum_max_q(m) > 32768L) return KML_E_OVERFLOW;
+    return KML_OK;
+}
+
+uint32_t kml_mat_flash_bytes_q(const kml_mat_q *m)
+{
+    uint32_t wb = m->wbits == 8 ? 1u : 2u;
+    if (m->layout == KML_MAT_DENSE) return (uint32_t)m->rows * m->cols * wb;
+    return (uint32_t)m->nnz * (wb + (m->rows <= 256 ? 1u : 2u)) + 2u * ((uint32_t)m->cols + 1u);
+}
+

@@ -1,0 +1,370 @@
+/* test_trainer.c: the training loop end to end on small real and synthetic data: it learns
+ * (spoken digits), it is deterministic (same seed, same model bytes), it reads h at len-1 for
+ * variable-length series, IHT reaches the asked density, non-finite steps are skipped and counted,
+ * a run where every step is non-finite stops with an error, checkpoints and the CSV log happen. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kiloml/iht.h"
+#include "kiloml/model_file.h"
+#include "kiloml/rng.h"
+#include "kiloml/trainer.h"
+
+#define DIR KML_BINARY_DIR "/tests"
+#define FSDD KML_SOURCE_DIR "/datasets/fsdd/fsdd_logmel.h5"
+
+/* A seeded random subset of n_train training and n_test test series of the shipped FSDD set. */
+static kml_data fsdd;
+static int fsdd_ok;
+
+static int load_fsdd(void **state)
+{
+    (void)state;
+    kml_data_opts o;
+    kml_data_opts_init(&o);
+    o.path = FSDD;
+    kml_data all;
+    kml_error err;
+    if (kml_data_load(&o, &all, &err)) {
+        fprintf(stderr, "test_trainer: cannot load %s: %s\n", FSDD, err.msg);
+        return -1;
+    }
+    int ntr = 1500, nte = 300;
+    int *idx = malloc((size_t)all.train.n * sizeof(int));
+    for (int i = 0; i < all.train.n; i++) idx[i] = i;
+    kml_rng r;
+    kml_rng_seed(&r, 11);
+    kml_rng_shuffle(&r, idx, all.train.n);
+    memset(&fsdd, 0, sizeof fsdd);
+    fsdd.C = all.C;
+    if (kml_dataset_subset(&all.train, idx, ntr, &fsdd.train, &err)) return -1;
+    for (int i = 0; i < nte; i++) idx[i] = i;
+    if (kml_dataset_subset(&all.test, idx, nte < all.test.n ? nte : all.test.n, &fsdd.test, &err)) return -1;
+    free(idx);
+    kml_data_free(&all);
+    /* FSDD pads clips to 99 frames with log(1e-10) = -23.03: give each clip its real length, so the
+     * classifier reads the state at the end of the speech (padding steps are then never trained on) */
+    kml_dataset *parts[2] = {&fsdd.train, &fsdd.test};
+    for (int k = 0; k < 2; k++) {
+        kml_dataset *d = parts[k];
+        d->len = malloc((size_t)d->n * sizeof(int32_t));
+        for (int i = 0; i < d->n; i++) {
+            int L = 1;
+            for (int t = 0; t < d->T; t++)
+                for (int f = 0; f < d->F; f++)
+                    if (d->X[((size_t)i * d->T + t) * d->F + f] > -23.0f) L = t + 1;
+            d->len[i] = L;
+        }
+    }
+    fsdd_ok = 1;
+    return 0;
+}
+
+static int free_fsdd(void **state)
+{
+    (void)state;
+    kml_data_free(&fsdd);
+    return 0;
+}
+
+static void small_config(kml_train_config *tc)
+{
+    kml_train_config_init(tc);
+    tc->model.cell = KML_CELL_FASTGRNN;
+    tc->model.H = 16;
+    tc->epochs = 2;
+    tc->batch = 50;
+    tc->seed = 5;
+    tc->threads = 1;
+}
+
+static long read_file(const char *p, unsigned char **out)
+{
+    FILE *f = fopen(p, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *out = malloc((size_t)n);
+    assert_int_equal(fread(*out, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    return n;
+}
+
+static void train_to_file(const kml_train_config *tc, const kml_data *d, const char *path, kml_train_summary *s)
+{
+    kml_model m;
+    kml_error err = {{0}};
+    if (kml_train(tc, d, &m, s, &err)) fail_msg("train: %s", err.msg);
+    if (kml_model_file_write(path, &m, s, NULL, NULL, &err)) fail_msg("write: %s", err.msg);
+    kml_model_free(&m);
+}
+
+static void deterministic_bytes(void **state)
+{
+    (void)state;
+    kml_train_config tc;
+    small_config(&tc);
+    tc.model.rank_w = 4;
+    tc.density_u = 0.5;
+    kml_train_summary s1, s2, s3;
+    train_to_file(&tc, &fsdd, DIR "/tr_a.kml", &s1);
+    train_to_file(&tc, &fsdd, DIR "/tr_b.kml", &s2);
+    tc.seed = 6;
+    train_to_file(&tc, &fsdd, DIR "/tr_c.kml", &s3);
+    unsigned char *a, *b, *c;
+    long na = read_file(DIR "/tr_a.kml", &a), nb = read_file(DIR "/tr_b.kml", &b), nc = read_file(DIR "/tr_c.kml", &c);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na);
+    assert_true(na != nc || memcmp(a, c, (size_t)na) != 0);   /* another seed, another model */
+    assert_true(s1.val_accuracy == s2.val_accuracy && s1.test_accuracy == s2.test_accuracy);
+    free(a); free(b); free(c);
+    remove(DIR "/tr_a.kml"); remove(DIR "/tr_b.kml"); remove(DIR "/tr_c.kml");
+}
+
+/* FastGRNN H=32 on 1500 spoken digits (real lengths), 12 epochs: >= 85 % of 300 test digits (chance 10 %). */
+static void learns_spoken_digits(void **state)
+{
+    (void)state;
+    kml_train_config tc;
+    small_config(&tc);
+    tc.model.H = 32;
+    tc.epochs = 12;
+    tc.optim.decay_epoch = 0;
+    kml_model m;
+    kml_train_summary s;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &fsdd, &m, &s, &err)) fail_msg("%s", err.msg);
+    fprintf(stderr, "fsdd subset: val %.3f test %.3f (%d fit, %d val, %d test), %.1f s\n", s.val_accuracy,
+            s.test_accuracy, s.n_fit, s.n_val, s.n_test, s.train_seconds);
+    assert_int_equal(s.n_fit + s.n_val, 1500);
+    assert_int_equal(s.n_test, 300);
+    assert_int_equal(s.steps, 12 * ((s.n_fit + 49) / 50));
+    assert_true(s.test_accuracy >= 0.85);   /* measured 0.94 (seed 5) */
+    /* kml_evaluate on the raw test data agrees with the trainer's own test figure */
+    double acc;
+    assert_int_equal(kml_evaluate(&m, &fsdd.test, &acc, NULL, &err), 0);
+    assert_true(fabs(acc - s.test_accuracy) < 1e-12);
+    kml_model_free(&m);
+}
+
+/* Labels live at the last VALID step; the padding after it says the opposite. */
+static void make_varlen(kml_data *d, int n, kml_rng *r)
+{
+    memset(d, 0, sizeof *d);
+    d->C = 2;
+    kml_dataset *parts[2] = {&d->train, &d->test};
+    for (int k = 0; k < 2; k++) {
+        kml_dataset *s = parts[k];
+        s->n = k ? n / 2 : n;
+        s->T = 12;
+        s->F = 2;
+        s->X = calloc((size_t)s->n * 24, sizeof(float));
+        s->y = calloc((size_t)s->n, sizeof(int32_t));
+        s->len = calloc((size_t)s->n, sizeof(int32_t));
+        for (int i = 0; i < s->n; i++) {
+            int L = 3 + (int)kml_rng_below(r, 8), y = (int)kml_rng_below(r, 2);
+            s->y[i] = y;
+            s->len[i] = L;
+            float *x = s->X + (size_t)i * 24;
+            for (int t = 0; t < 12; t++) {
+                x[t * 2] = (float)(kml_rng_uniform(r) - 0.5);
+                x[t * 2 + 1] = t < L - 1 ? 0.0f : t == L - 1 ? (y ? 2.0f : -2.0f) : (y ? -3.0f : 3.0f);
+            }
+        }
+    }
+}
+
+static void variable_length_reads_last_valid_step(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 9);
+    kml_data d;
+    make_varlen(&d, 600, &r);
+    kml_train_config tc;
+    small_config(&tc);
+    tc.normalize = 0;   /* keep the adversarial padding */
+    tc.epochs = 8;
+    kml_model m;
+    kml_train_summary s;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &d, &m, &s, &err)) fail_msg("%s", err.msg);
+    assert_true(s.test_accuracy >= 0.97);
+    kml_model_free(&m);
+    kml_data_free(&d);
+}
+
+static void iht_density_reached(void **state)
+{
+    (void)state;
+    kml_train_config tc;
+    small_config(&tc);
+    tc.model.H = 20;
+    tc.model.rank_u = 5;
+    tc.density_w = 0.2;
+    tc.density_u = 0.3;
+    tc.epochs = 3;
+    kml_model m;
+    kml_train_summary s;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &fsdd, &m, &s, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(s.best_epoch, 3);   /* only sparse-phase models are eligible */
+    struct { kml_param_id id; double d; } want[] = {{KML_P_W, 0.2}, {KML_P_U1, 0.3}, {KML_P_U2, 0.3}};
+    for (int k = 0; k < 3; k++) {
+        size_t n = (size_t)m.shape[want[k].id].rows * m.shape[want[k].id].cols, nz = 0;
+        for (size_t i = 0; i < n; i++) nz += m.p[want[k].id][i] != 0.0f;
+        assert_int_equal(nz, (size_t)ceil(want[k].d * n - 1e-9));
+    }
+    size_t nb = (size_t)m.shape[KML_P_BG].cols, nzb = 0;
+    for (size_t i = 0; i < nb; i++) nzb += m.p[KML_P_BG][i] != 0.0f;
+    assert_int_equal(nzb, nb);
+    kml_model_free(&m);
+}
+
+static void nonfinite_steps_skipped(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 2);
+    kml_data d;
+    make_varlen(&d, 200, &r);
+    d.train.X[0] = NAN;   /* series 0 poisons the one batch it lands in, each epoch */
+    kml_train_config tc;
+    small_config(&tc);
+    tc.normalize = 0;
+    tc.val_frac = 0;
+    tc.epochs = 3;
+    kml_model m;
+    kml_train_summary s;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &d, &m, &s, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(s.skipped_steps, 3);
+    assert_int_equal(s.steps, 3 * 4);
+    for (size_t i = 0; i < m.n_params; i++) assert_true(isfinite(m.block[i]));
+    kml_model_free(&m);
+    /* every series poisoned: every step skipped, the run stops and says why */
+    for (int i = 0; i < d.train.n; i++) d.train.X[(size_t)i * 24] = NAN;
+    assert_int_equal(kml_train(&tc, &d, &m, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "diverged"));
+    kml_data_free(&d);
+}
+
+typedef struct { int calls; int fail_at; int last_best; } ck_state;
+static int ck(const kml_model *best, const kml_train_summary *s, void *ctx, kml_error *err)
+{
+    ck_state *c = ctx;
+    c->calls++;
+    c->last_best = s->best_epoch;
+    assert_non_null(best->block);
+    if (c->calls == c->fail_at) return kml_error_set(err, "disk full");
+    return 0;
+}
+
+static void checkpoint_and_log(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 4);
+    kml_data d;
+    make_varlen(&d, 200, &r);
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 3;
+    ck_state c = {0, 0, 0};
+    tc.checkpoint = ck;
+    tc.checkpoint_ctx = &c;
+    tc.log = fopen(DIR "/tr_log.csv", "w+");
+    assert_non_null(tc.log);
+    kml_model m;
+    kml_train_summary s;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &d, &m, &s, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(c.calls, 3);
+    assert_int_equal(c.last_best, s.best_epoch);
+    rewind(tc.log);
+    char line[512];
+    int lines = 0;
+    while (fgets(line, sizeof line, tc.log)) {
+        if (lines == 0) assert_non_null(strstr(line, "epoch,lr,train_loss"));
+        lines++;
+    }
+    assert_int_equal(lines, 4);
+    fclose(tc.log);
+    remove(DIR "/tr_log.csv");
+    kml_model_free(&m);
+    /* a failing checkpoint stops training with its message */
+    tc.log = NULL;
+    c.calls = 0;
+    c.fail_at = 2;
+    assert_int_equal(kml_train(&tc, &d, &m, &s, &err), -1);
+    assert_string_equal(err.msg, "disk full");
+    assert_int_equal(c.calls, 2);
+    kml_data_free(&d);
+}
+
+/* A run stopped after epoch 2 and resumed ends with the same model as an unbroken run. */
+static void resume_matches_unbroken_run(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 8);
+    kml_data d;
+    make_varlen(&d, 300, &r);
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 5;
+    tc.density_w = 0.5;   /* IHT support and phases must survive the break too */
+    tc.model.rank_u = 3;
+    kml_model a, b;
+    kml_train_summary sa, sb;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &d, &a, &sa, &err)) fail_msg("%s", err.msg);
+
+    const char *st = DIR "/tr_resume.state";
+    remove(st);
+    tc.state_path = st;
+    ck_state c = {0, 2, 0};
+    tc.checkpoint = ck;
+    tc.checkpoint_ctx = &c;
+    assert_int_equal(kml_train(&tc, &d, &b, &sb, &err), -1);   /* "killed" after epoch 2 */
+    tc.checkpoint = NULL;
+    tc.resume = 1;
+    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(a.n_params, b.n_params);
+    assert_memory_equal(a.block, b.block, a.n_params * sizeof(float));
+    assert_int_equal(sa.best_epoch, sb.best_epoch);
+    assert_int_equal(sa.steps, sb.steps);
+    assert_true(sa.test_accuracy == sb.test_accuracy);
+    kml_model_free(&b);
+    /* a state from other options is refused */
+    tc.epochs = 6;
+    assert_int_equal(kml_train(&tc, &d, &b, &sb, &err), -1);
+    assert_non_null(strstr(err.msg, "other data or options"));
+    remove(st);
+    kml_model_free(&a);
+    kml_data_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest fsdd_tests[] = {
+        cmocka_unit_test(deterministic_bytes),
+        cmocka_unit_test(learns_spoken_digits),
+        cmocka_unit_test(iht_density_reached),
+    };
+    const struct CMUnitTest synth_tests[] = {
+        cmocka_unit_test(variable_length_reads_last_valid_step),
+        cmocka_unit_test(nonfinite_steps_skipped),
+        cmocka_unit_test(checkpoint_and_log),
+        cmocka_unit_test(resume_matches_unbroken_run),
+    };
+    int rc = cmocka_run_group_tests(synth_tests, NULL, NULL);
+    return rc | cmocka_run_group_tests(fsdd_tests, load_fsdd, free_fsdd);
+}

@@ -1,0 +1,57 @@
+/* cells_f64.c: the double instantiation of the same kernels (kiloml/cell_f64.h), on cblas_dgemm,
+ * for the finite-difference gradient checks; plus the double model's allocation. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell_layout.h"
+#include "kiloml/cell_f64.h"
+
+#define REAL double
+#define GEMM cblas_dgemm
+#define TANH tanh
+#define SIGM(x) (1.0 / (1.0 + exp(-(x))))
+#define MODEL kml_model_f64
+#define KML_API(name) name##_f64
+#define KML_VEC_CLONES
+#define KML_FP_ENTER(saved) const int saved = 0 /* exact IEEE arithmetic for the checks */
+#define KML_FP_LEAVE(saved) (void)saved
+
+#include "gen_cells_all.h"
+
+int kml_model_f64_alloc(kml_model_f64 *m, const kml_model_config *cfg, kml_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (kml_model_shapes(cfg, m->shape, err) != 0) return -1;
+    m->cfg = *cfg;
+    size_t n = 0;
+    for (int i = 0; i < KML_PARAM_COUNT; i++) n += (size_t)m->shape[i].rows * (size_t)m->shape[i].cols;
+    m->block = calloc(n, sizeof(double));
+    if (!m->block) {
+        memset(m, 0, sizeof *m);
+        return kml_error_set(err, "model (double): out of memory for %zu parameters", n);
+    }
+    m->n_params = n;
+    size_t off = 0;
+    for (int i = 0; i < KML_PARAM_COUNT; i++) {
+        size_t k = (size_t)m->shape[i].rows * (size_t)m->shape[i].cols;
+        m->p[i] = k ? m->block + off : NULL;
+        off += k;
+    }
+    return 0;
+}
+
+int kml_model_f64_from(kml_model_f64 *dst, const kml_model *src, kml_error *err)
+{
+    if (kml_model_f64_alloc(dst, &src->cfg, err) != 0) return -1;
+    for (size_t i = 0; i < src->n_params; i++) dst->block[i] = (double)src->block[i];
+    return 0;
+}
+
+void kml_model_f64_free(kml_model_f64 *m)
+{
+    if (!m) return;
+    free(m->block);
+    memset(m, 0, sizeof *m);
+}

@@ -1,0 +1,12 @@
+/* gen_cells_all.h: the generic bodies in dependency order (see gen_cells_api.h). */
+#include "gen_nonlin.h"
+#include "gen_cell_common.h"
+#include "gen_cell_bptt.h"
+#include "gen_cell_fastrnn.h"
+#include "gen_cell_fastgrnn.h"
+#include "gen_cell_rnn.h"
+#include "gen_cell_gru.h"
+#include "gen_cell_lstm.h"
+#include "gen_classifier.h"
+#include "gen_loss.h"
+#include "gen_cells_api.h"

@@ -1,0 +1,70 @@
+/* gen_cells_api.h: generic body, included by cells_f32.c (REAL float, MODEL kml_model, public
+ * names as in cell.h) and cells_f64.c (REAL double, MODEL kml_model_f64, names with _f64).
+ * One definition of every kernel, two precisions: training uses float/sgemm, the gradient
+ * checks use double/dgemm on the very same code. */
+
+void KML_API(kml_cell_forward)(const MODEL *m, const REAL *X, int T, int B, REAL *cache, REAL *Hs)
+{
+    if (T <= 0 || B <= 0) return;
+    kml_cell_layout L;
+    kml_cell_layout_of(&m->cfg, T, B, &L);
+    const cell_ctx c = ctx_of(&m->cfg, m->p, B);
+    KML_FP_ENTER(fp);
+    switch (m->cfg.cell) {
+    case KML_CELL_FASTRNN: fastrnn_forward(&c, X, T, cache, &L, Hs); break;
+    case KML_CELL_FASTGRNN: fastgrnn_forward(&c, X, T, cache, &L, Hs); break;
+    case KML_CELL_RNN: rnn_forward(&c, X, T, cache, &L, Hs); break;
+    case KML_CELL_GRU: gru_forward(&c, X, T, cache, &L, Hs); break;
+    case KML_CELL_LSTM: lstm_forward(&c, X, T, cache, &L, Hs); break;
+    default: break;
+    }
+    KML_FP_LEAVE(fp);
+}
+
+void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, const REAL *cache, const REAL *Hs,
+                                const REAL *dHs, REAL *scratch, MODEL *grad)
+{
+    if (T <= 0 || B <= 0) return;
+    kml_cell_layout L;
+    kml_cell_layout_of(&m->cfg, T, B, &L);
+    cell_ctx c = ctx_of(&m->cfg, m->p, B);
+    REAL *const *Gp = grad->p;
+    KML_FP_ENTER(fp);
+    switch (m->cfg.cell) {
+    case KML_CELL_FASTRNN: fastrnn_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
+    case KML_CELL_FASTGRNN: fastgrnn_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
+    case KML_CELL_RNN: rnn_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
+    case KML_CELL_GRU: gru_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
+    case KML_CELL_LSTM: lstm_backward(&c, Gp, X, T, cache, &L, Hs, dHs, scratch); break;
+    default: break;
+    }
+    KML_FP_LEAVE(fp);
+}
+
+void KML_API(kml_classifier_forward)(const MODEL *m, const REAL *Hsel, int N, REAL *logits)
+{
+    classifier_forward(m->p, m->cfg.H, m->cfg.C, Hsel, N, logits);
+}
+
+void KML_API(kml_classifier_backward)(const MODEL *m, const REAL *Hsel, const REAL *dlogits, int N, REAL *dHsel,
+                                      MODEL *grad)
+{
+    classifier_backward(m->p, grad->p, m->cfg.H, m->cfg.C, Hsel, dlogits, N, dHsel);
+}
+
+double KML_API(kml_softmax_xent)(const REAL *logits, const int32_t *y, const REAL *weight, int N, int C,
+                                 REAL *dlogits)
+{
+    return softmax_xent(logits, y, weight, N, C, dlogits);
+}
+
+void KML_API(kml_nonlin_forward)(kml_nonlin nl, const REAL *x, REAL *y, size_t n)
+{
+    if (y != x) memmove(y, x, n * sizeof(REAL));
+    nl_vec(nl, y, n);
+}
+
+void KML_API(kml_nonlin_deriv)(kml_nonlin nl, const REAL *y, REAL *dy, size_t n)
+{
+    nl_dvec(nl, y, dy, n);
+}
