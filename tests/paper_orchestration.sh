@@ -101,10 +101,19 @@ grep -q '^t3.har2.lsq .*|59±0.5|-±3|$' "$T/rows.txt" || fail "--record touched
 run --list --seeds "4" --only t3.har2.lsq >"$T/list0"
 grep -q -- '--seed 4 ' "$T/list0" && ! grep -q -- '--seed 0 ' "$T/list0" || fail "--seeds not applied"
 
-# 10. Quick mode says so, in the output and in the file.
+# 10. Quick mode: shorter schedule, first seed only.
 mkdir -p "$T/q"
 "$ROOT/bench/paper" --quick --list --rows "$T/rows.txt" --kiloml "$FAKE" --datasets "$T/ds" --out "$T/q/out" >"$T/list" ||
     fail "--quick --list failed"
 grep -q -- '--epochs 3 --seed 0' "$T/list" || fail "quick mode does not shorten the schedule"
 grep -q -- '--seed 1' "$T/list" && fail "quick mode should run the first seed only"
+# The quick run itself (on the fsdd file shipped in the repository, subset by h5subset) says it is
+# quick in its output and in the file it writes.
+printf 't3.fsdd.lsq|t3|fsdd|FastGRNN-LSQ|train|--cell fastgrnn --hidden 100 --epochs 300||0 1|93.18@57|-±2|60±1|\n' >"$T/qrows.txt"
+"$ROOT/bench/paper" --quick --check --rows "$T/qrows.txt" --kiloml "$FAKE" --build "$BUILD" --datasets "$T/no-shared" \
+    --out "$T/q/run" --results "$T/q/R.md" 2>"$T/q/err" || { cat "$T/q/err"; fail "quick run with the fake failed"; }
+grep -q 'QUICK mode' "$T/q/err" || fail "quick mode not announced on stderr"
+grep -q 'QUICK MODE: reduced schedule for CI' "$T/q/R.md" || fail "quick mode not stated in the results file"
+grep -q -- '--data [^ ]*/q/run/data/fsdd_logmel.quick.h5 .*--epochs 3 --seed 0 ' "$T/q/R.md" || fail "quick run did not train on the subset"
+[[ -s $T/q/run/data/fsdd_logmel.quick.h5 ]] || fail "quick subset not written"
 echo "paper orchestration: all checks passed"
