@@ -5,11 +5,11 @@
  * Commands, one a line, fields separated by TABs (blank lines and '#' lines ignored):
  *   title  TEXT                   the figure title
  *   xlabel TEXT / ylabel TEXT     axis labels (every panel)
- *   logx                          logarithmic x axis (decade ticks)
+ *   logx / logy                   logarithmic x / y axis (decade ticks)
  *   panel  NAME                   start a new panel (panels are laid out in rows of up to 3)
  *   point  SERIES X Y [LABEL]     one point of SERIES in the current panel; LABEL is written beside it
  * Series are styled by order of first appearance (filled circle, hollow square, triangle, ...),
- * and a legend is drawn once. Points whose X or Y is not a finite number (or X <= 0 on a log axis)
+ * and a legend is drawn once. Points whose X or Y is not a finite number (or <= 0 on a log axis)
  * are skipped and counted on stderr. The file is written to OUT.svg.tmp, then renamed. */
 #include <math.h>
 #include <stdio.h>
@@ -27,7 +27,7 @@ typedef struct {
 
 typedef struct {
     char title[TXT], xlabel[TXT], ylabel[TXT];
-    int logx;
+    int logx, logy;
     char panel[MAX_PANELS][TXT];
     int npanels;
     char series[MAX_SERIES][TXT];
@@ -103,6 +103,7 @@ static int read_plot(FILE *in, plot *p)
         else if (!strcmp(f[0], "xlabel") && n >= 2) copy_field(p->xlabel, f[1]);
         else if (!strcmp(f[0], "ylabel") && n >= 2) copy_field(p->ylabel, f[1]);
         else if (!strcmp(f[0], "logx")) p->logx = 1;
+        else if (!strcmp(f[0], "logy")) p->logy = 1;
         else if (!strcmp(f[0], "panel") && n >= 2) {
             if (p->npanels == MAX_PANELS) {
                 fprintf(stderr, "svgplot: line %d: more than %d panels\n", lineno, MAX_PANELS);
@@ -112,7 +113,7 @@ static int read_plot(FILE *in, plot *p)
         } else if (!strcmp(f[0], "point") && n >= 4) {
             if (!p->npanels) copy_field(p->panel[p->npanels++], "");
             double x, y;
-            if (!parse_number(f[2], &x) || !parse_number(f[3], &y) || (p->logx && x <= 0)) {
+            if (!parse_number(f[2], &x) || !parse_number(f[3], &y) || (p->logx && x <= 0) || (p->logy && y <= 0)) {
                 p->skipped++;
                 continue;
             }
@@ -160,14 +161,61 @@ static void marker(FILE *f, int s, double x, double y)
     }
 }
 
+/* Pad a data range [*lo, *hi] (already log10 on a log axis): a quarter decade (log) or some percent
+ * (linear) on each side. */
+static void pad_range(int log, double *lo, double *hi, double pct)
+{
+    if (log) {
+        *lo = floor((*lo - 0.25) * 4) / 4, *hi = ceil((*hi + 0.25) * 4) / 4;
+    } else {
+        double d = *hi > *lo ? (*hi - *lo) * pct : fmax(fabs(*lo) * 0.1, 1);
+        *lo -= d, *hi += d;
+    }
+}
+
+/* Grid lines and tick labels of one axis over [lo, hi] (log10 units on a log axis). pos maps a value
+ * to the pixel along the axis; vertical = the y axis. */
+static void draw_ticks(FILE *f, int log, double lo, double hi, int vertical, double origin, double length,
+                       double other0, double other1)
+{
+#define POS(v) (vertical ? origin + length - ((v) - lo) / (hi - lo) * length : origin + ((v) - lo) / (hi - lo) * length)
+#define LINE(P, colr)                                                                                             \
+    (vertical ? fprintf(f, "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"%s\"/>\n", other0, P, other1, \
+                        P, colr)                                                                                   \
+              : fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"%s\"/>\n", P, other0, P, \
+                        other1, colr))
+#define LABEL(P, v)                                                                                               \
+    (vertical ? fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%g</text>\n", other0 - 4, P + 3, v)        \
+              : fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%g</text>\n", P, other1 + 14, v))
+    if (log) {
+        for (int e = (int)floor(lo); e <= (int)ceil(hi); e++)
+            for (int m = 1; m < 10; m++) {
+                double v = e + log10(m);
+                if (v < lo || v > hi) continue;
+                LINE(POS(v), m == 1 ? "#ccc" : "#eee");
+                if (m == 1 || ((m == 2 || m == 5) && hi - lo < 2.5)) LABEL(POS(v), m * pow(10, e));
+            }
+    } else {
+        double st = nice_step(hi - lo, 5);
+        for (double v = ceil(lo / st) * st; v <= hi; v += st) {
+            if (fabs(v) < st * 1e-6) v = 0; /* no "-0" from rounding */
+            LINE(POS(v), "#eee");
+            LABEL(POS(v), v);
+        }
+    }
+#undef POS
+#undef LINE
+#undef LABEL
+}
+
 static void draw_panel(FILE *f, const plot *p, int k, double ox, double oy)
 {
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     for (int i = 0; i < p->npts; i++) {
         const point *q = &p->pts[i];
         if (q->panel != k) continue;
-        double x = p->logx ? log10(q->x) : q->x;
-        xmin = fmin(xmin, x), xmax = fmax(xmax, x), ymin = fmin(ymin, q->y), ymax = fmax(ymax, q->y);
+        double x = p->logx ? log10(q->x) : q->x, y = p->logy ? log10(q->y) : q->y;
+        xmin = fmin(xmin, x), xmax = fmax(xmax, x), ymin = fmin(ymin, y), ymax = fmax(ymax, y);
     }
     double w = PW - ML - MR, h = PH - MT - MB;
     fprintf(f, "<g transform=\"translate(%.0f,%.0f)\">\n", ox, oy);
@@ -181,46 +229,13 @@ static void draw_panel(FILE *f, const plot *p, int k, double ox, double oy)
                    "no figures yet</text>\n</g>\n", ML + w / 2, MT + h / 2);
         return;
     }
-    /* Pad the ranges: a quarter decade (log) or 8 % (linear) on each side. */
-    if (p->logx) {
-        xmin = floor((xmin - 0.25) * 4) / 4, xmax = ceil((xmax + 0.25) * 4) / 4;
-    } else {
-        double d = xmax > xmin ? (xmax - xmin) * 0.08 : fmax(fabs(xmin) * 0.1, 1);
-        xmin -= d, xmax += d;
-    }
-    double dy = ymax > ymin ? (ymax - ymin) * 0.1 : fmax(fabs(ymin) * 0.02, 1);
-    ymin -= dy, ymax += dy;
+    pad_range(p->logx, &xmin, &xmax, 0.08);
+    pad_range(p->logy, &ymin, &ymax, 0.1);
 #define SX(v) (ML + ((v) - xmin) / (xmax - xmin) * w)
 #define SY(v) (MT + h - ((v) - ymin) / (ymax - ymin) * h)
     fputs("<g font-size=\"10\" fill=\"#333\">\n", f);
-    if (p->logx) {
-        for (int e = (int)floor(xmin); e <= (int)ceil(xmax); e++)
-            for (int m = 1; m < 10; m++) {
-                double v = e + log10(m);
-                if (v < xmin || v > xmax) continue;
-                double X = SX(v);
-                fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"%s\"/>\n", X, MT, X, MT + h,
-                        m == 1 ? "#ccc" : "#eee");
-                if (m == 1 || ((m == 2 || m == 5) && xmax - xmin < 2.5))
-                    fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%g</text>\n", X, MT + h + 14,
-                            m * pow(10, e));
-            }
-    } else {
-        double st = nice_step(xmax - xmin, 5);
-        for (double v = ceil(xmin / st) * st; v <= xmax; v += st) {
-            if (fabs(v) < st * 1e-6) v = 0; /* no "-0" from rounding */
-            fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#eee\"/><text x=\"%.1f\" "
-                       "y=\"%.0f\" text-anchor=\"middle\">%g</text>\n",
-                    SX(v), MT, SX(v), MT + h, SX(v), MT + h + 14, v);
-        }
-    }
-    double st = nice_step(ymax - ymin, 5);
-    for (double v = ceil(ymin / st) * st; v <= ymax; v += st) {
-        if (fabs(v) < st * 1e-6) v = 0;
-        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#eee\"/><text x=\"%d\" y=\"%.1f\" "
-                   "text-anchor=\"end\">%g</text>\n",
-                ML, SY(v), ML + w, SY(v), ML - 4, SY(v) + 3, v);
-    }
+    draw_ticks(f, p->logx, xmin, xmax, 0, ML, w, MT, MT + h);
+    draw_ticks(f, p->logy, ymin, ymax, 1, MT, h, ML, ML + w);
     fputs("</g>\n", f);
     fprintf(f, "<text x=\"%.0f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">", ML + w / 2, PH - 8);
     esc(f, p->xlabel);
@@ -231,7 +246,7 @@ static void draw_panel(FILE *f, const plot *p, int k, double ox, double oy)
     for (int i = 0; i < p->npts; i++) {
         const point *q = &p->pts[i];
         if (q->panel != k) continue;
-        double X = SX(p->logx ? log10(q->x) : q->x), Y = SY(q->y);
+        double X = SX(p->logx ? log10(q->x) : q->x), Y = SY(p->logy ? log10(q->y) : q->y);
         marker(f, q->series, X, Y);
         if (q->label[0]) {
             int right = X > ML + w * 0.7;
