@@ -10,7 +10,8 @@
     X(train,   "train a model:                kiloml train --data FILE --cell fastgrnn --hidden H -o MODEL.kml") \
     X(eval,    "test accuracy of a model:     kiloml eval MODEL.kml --data FILE [--json]") \
     X(quantize, "integer model of a FastGRNN:  kiloml quantize MODEL.kml --calib FILE -o MODEL.q.kml [--bits 8|16] [--flash-budget B]") \
-    X(export, "write a C header for a device: kiloml export MODEL.kml -o model.h [--target T] [--name P] [--measure [--json]]")
+    X(export, "write a C header for a device: kiloml export MODEL.kml -o model.h [--target T] [--name P] [--measure [--json]]") \
+    X(emi,     "EMI-RNN train and evaluate:   kiloml emi train|eval ... (early prediction)")
 
 
 #define KML_DECLARE_CMD(name, help) int kml_cmd_##name(int argc, char **argv);

@@ -147,6 +147,61 @@ static void backward_accumulates_and_keeps_inputs(void **state)
     }
 }
 
+/* Forward and backward with 1, 2 and 4 workers: the same hidden states (rows run the same code)
+ * and gradients equal to rounding; the same worker count twice gives identical bytes. */
+static void workers_agree(void **state)
+{
+    (void)state;
+    for (int cell = 0; cell < KML_CELL_COUNT; cell++) {
+        kml_model m;
+        random_model(&m, (kml_cell_kind)cell, cell % 2 ? 2 : 0, 3, 120 + cell);
+        const int T = 19, B = 37;
+        run r;
+        run_init(&r, &m.cfg, T, B, 21);
+        size_t nh = (size_t)T * B * m.cfg.H;
+        float *h1 = malloc(nh * sizeof(float)), *g1 = malloc(m.n_params * sizeof(float));
+        for (int threads = 1; threads <= 4; threads *= 2)
+            for (int again = 0; again < 2; again++) {
+                kml_model g;
+                assert_int_equal(kml_model_alloc(&g, &m.cfg, NULL), 0);
+                kml_cell_set_threads(threads);
+                kml_cell_forward(&m, r.X, T, B, r.cache, r.Hs);
+                kml_cell_backward(&m, r.X, T, B, r.cache, r.Hs, r.dHs, r.scratch, &g);
+                kml_cell_set_threads(0);
+                if (threads == 1 && !again) {
+                    memcpy(h1, r.Hs, nh * sizeof(float));
+                    memcpy(g1, g.block, m.n_params * sizeof(float));
+                } else {
+                    for (size_t k = 0; k < nh; k++) assert_true(fabsf(r.Hs[k] - h1[k]) <= 1e-6f);
+                    double num = 0, den = 0;
+                    for (size_t k = 0; k < m.n_params; k++) {
+                        num += ((double)g.block[k] - g1[k]) * ((double)g.block[k] - g1[k]);
+                        den += (double)g1[k] * g1[k];
+                    }
+                    assert_true(sqrt(num / den) < 1e-5);
+                }
+                kml_model_free(&g);
+            }
+        /* determinism for a fixed count: two runs with 2 workers, byte for byte */
+        kml_model ga, gb;
+        assert_int_equal(kml_model_alloc(&ga, &m.cfg, NULL), 0);
+        assert_int_equal(kml_model_alloc(&gb, &m.cfg, NULL), 0);
+        kml_cell_set_threads(2);
+        kml_cell_forward(&m, r.X, T, B, r.cache, r.Hs);
+        kml_cell_backward(&m, r.X, T, B, r.cache, r.Hs, r.dHs, r.scratch, &ga);
+        kml_cell_forward(&m, r.X, T, B, r.cache, r.Hs);
+        kml_cell_backward(&m, r.X, T, B, r.cache, r.Hs, r.dHs, r.scratch, &gb);
+        kml_cell_set_threads(0);
+        assert_memory_equal(ga.block, gb.block, m.n_params * sizeof(float));
+        kml_model_free(&ga);
+        kml_model_free(&gb);
+        free(h1);
+        free(g1);
+        run_free(&r);
+        kml_model_free(&m);
+    }
+}
+
 static void caller_fp_state_restored(void **state)
 {
     /* the float kernels flush denormals inside (speed); the caller's MXCSR must come back as it was */
@@ -258,6 +313,7 @@ int main(void)
         cmocka_unit_test(float_matches_double),
         cmocka_unit_test(batch_rows_are_independent),
         cmocka_unit_test(backward_accumulates_and_keeps_inputs),
+        cmocka_unit_test(workers_agree),
         cmocka_unit_test(caller_fp_state_restored),
         cmocka_unit_test(nonlinearities_at_worked_points),
         cmocka_unit_test(fast_math_accuracy),

@@ -293,7 +293,7 @@ static void test_integer_header_contents(void **state)
     char *s = slurp(path);
     assert_non_null(s);
     const char *want[] = {"#define HAR2_FORMAT_VERSION 1", "#define HAR2_RAM_BYTES", "#define HAR2_FLASH_BYTES",
-                          "#define HAR2_TEST_T 3", "static const kml_rnn_q HAR2_model", "HAR2_norm_s",
+                          "#define HAR2_TEST_T 3", "#define HAR2_TEST_X HAR2_test_x", "static const kml_rnn_q HAR2_model", "HAR2_norm_s",
                           "static const int16_t HAR2_U_a_val[38] KML_FLASH", "static const uint8_t HAR2_U_a_idx[38] KML_FLASH",
                           ".q_in = 0, .q_x = 11, .q_h = 13, .q_a = 12, .q_g = 14", "#define HAR2_TARGET \"atmega328p\""};
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)

@@ -378,6 +378,7 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
 
     fprintf(o.f, "\n/* Self-check: run %s_test_x (%d steps) and compare the logits (float: within %s_TEST_TOL). */\n", P, T, P);
     fprintf(o.f, "#define %s_TEST_T %d\n#define %s_TEST_CLASS %u\n#define %s_TEST_TOL 1e-3f\n", P, T, P, cls, P);
+    fprintf(o.f, "#define %s_TEST_X %s_test_x\n#define %s_TEST_LOGITS %s_test_logits\n", P, P, P, P);
     arr_f32(&o, "test_x", (size_t)T * D, x, 0);
     arr_f32(&o, "test_logits", C, logits, 0);
     fprintf(o.f, "\n#endif\n");
@@ -484,6 +485,7 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
 
     fprintf(o.f, "\n/* Self-check: run %s_test_x (%d steps); the logits must match bit for bit on every target. */\n", P, T);
     fprintf(o.f, "#define %s_TEST_T %d\n#define %s_TEST_CLASS %u\n", P, T, P, cls);
+    fprintf(o.f, "#define %s_TEST_X %s_test_x\n#define %s_TEST_LOGITS %s_test_logits\n", P, P, P, P);
     arr_i64(&o, "int16_t", 2, "test_x", (size_t)T * D, g_i16, x, 0);
     arr_i64(&o, "int32_t", 4, "test_logits", C, g_i32, logits, 0);
     fprintf(o.f, "\n#endif\n");

@@ -37,10 +37,13 @@ void kml_cell_layout_of(const kml_model_config *cfg, int T, int B, kml_cell_layo
     L->dah = dah ? off : L->dax; off += dah;
     L->dhu1 = off; off += K * Bz * rU;
     L->dxw1 = off; off += K * Bz * rW;
-    L->dv = off;   off += Bz * (GH + H);
-    L->acc = off;  off += 2 * H;
     L->zero = off; off += Bz * H;
     L->ut = off;   off += rU ? GH * rU + rU * H : GH * H;
+    L->wk_acc = GH + Bz * H;
+    L->wk_gb = L->wk_acc + 2 * H;
+    L->wk_gb2 = L->wk_gb + GH;
+    L->wk_size = L->wk_gb2 + GH;
+    L->wk = off;   off += KML_CELL_MAX_WORKERS * L->wk_size;
     L->s_total = off;
 }
 

@@ -18,11 +18,14 @@
  *   dah     [K][B][G·H] gradient of the h-side pre-activation (h·U + b_u); GRU only, else = dax
  *   dhu1    [K][B][rU]  dA·U2ᵀ (low-rank U)
  *   dxw1    [K][B][rW]  dA·W2ᵀ (low-rank W)
- *   dv      [B][G·H+H]  derivatives of the nonlinearities at one step
- *   acc     [2][H]      per-unit sums for the gradients of the cell's two scalars
  *   zero    [B][H]      zeros: h_{-1} and c_{-1}
  *   ut      Uᵀ [G·H][H], or U2ᵀ [G·H][rU] then U1ᵀ [rU][H]: the per-step products dA·Uᵀ become
  *           plain (non-transposed) gemms, which OpenBLAS runs on its small-matrix kernels
+ *   wk      KML_CELL_MAX_WORKERS worker regions of wk_size, each:
+ *             dv [G·H + B·H]  derivatives of the nonlinearities (one row, or all rows for LSTM's c)
+ *             acc [2][H]      per-unit sums for the gradients of the cell's two scalars
+ *             gb, gb2 [G·H]   the worker's bias gradients, added to grad in worker order at the end
+ * Rows of a step are split between workers; every [·][B][·] region is shared row-wise.
  */
 #ifndef KML_CELL_LAYOUT_H
 #define KML_CELL_LAYOUT_H
@@ -30,11 +33,13 @@
 #include <stddef.h>
 #include "kiloml/model.h"
 
+#define KML_CELL_MAX_WORKERS 4 /* worker threads at most (cell_threads.h) */
+
 #define KML_CELL_CHUNK 16
 
 typedef struct kml_cell_layout {
     size_t xw1, hu1, a, c2, c3, tmp, total;
-    size_t dh, dh2, dc, dax, dah, dhu1, dxw1, dv, acc, zero, ut, s_total;
+    size_t dh, dh2, dc, dax, dah, dhu1, dxw1, zero, ut, wk, wk_size, wk_acc, wk_gb, wk_gb2, s_total;
 } kml_cell_layout;
 
 void kml_cell_layout_of(const kml_model_config *cfg, int T, int B, kml_cell_layout *L);

@@ -1,11 +1,13 @@
 /* cells_f32.c: the float instantiation of every cell, the classifier and the loss (kiloml/cell.h),
  * on cblas_sgemm, with the vectorisable exp/tanh/sigmoid of fastmath_f32.h. The kernels themselves
  * are written once in gen_*.h. */
+#define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 
 #include "cell_layout.h"
+#include "cell_threads.h"
 #include "fastmath_f32.h"
 #include "kiloml/cell.h"
 

@@ -1,11 +1,13 @@
 /* cells_f64.c: the double instantiation of the same kernels (kiloml/cell_f64.h), on cblas_dgemm,
  * for the finite-difference gradient checks; plus the double model's allocation. */
+#define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cell_layout.h"
+#include "cell_threads.h"
 #include "kiloml/cell_f64.h"
 
 #define REAL double

@@ -3,19 +3,24 @@
  *   proj_x     all steps at once: XW[T·B][G·H] = X·W, or (X·W1)·W2 keeping X·W1
  *   rec_fwd    one step: out[B][G·H] = beta·out + h_{t-1}·U, or (h_{t-1}·U1)·U2 keeping h·U1
  *   rec_bwd    one step: dh_{t-1}[B][H] += dA·Uᵀ, or (dA·U2ᵀ)·U1ᵀ keeping dA·U2ᵀ
- *   flush      a chunk of k steps: dW, dU (or their factors) from one gemm each over k·B rows
- * Dimension letters: T steps, B batch, D inputs, H hidden, G gate blocks, rW, rU ranks. */
+ *   flush_w/u  a chunk of k steps: dW, dU (or their factors) from one gemm each over k·B rows
+ * Dimension letters: T steps, B batch, D inputs, H hidden, G gate blocks, rW, rU ranks.
+ * A worker thread runs B rows of the S rows each time step holds in the [T][S][·] arrays: the
+ * per-step work of the rows it owns (rows are independent series); its pointers are offset to
+ * its first row and step by S rows. */
 
 typedef struct cell_ctx {
     const kml_model_config *cfg;
     REAL *const *P;  /* parameters, by kml_param_id */
-    int D, H, GH, rW, rU, B;
+    int D, H, GH, rW, rU;
+    int B;           /* rows this worker runs */
+    int S;           /* rows per time step in the arrays (the whole batch) */
     const REAL *Ut, *U2t, *U1t; /* backward only: Uᵀ, or U2ᵀ and U1ᵀ (scratch) */
 } cell_ctx;
 
-static cell_ctx ctx_of(const kml_model_config *cfg, REAL *const *P, int B)
+static cell_ctx ctx_of(const kml_model_config *cfg, REAL *const *P, int S)
 {
-    cell_ctx c = {cfg, P, cfg->D, cfg->H, kml_cell_gates(cfg->cell) * cfg->H, cfg->rank_w, cfg->rank_u, B,
+    cell_ctx c = {cfg, P, cfg->D, cfg->H, kml_cell_gates(cfg->cell) * cfg->H, cfg->rank_w, cfg->rank_u, S, S,
                   NULL, NULL, NULL};
     return c;
 }
@@ -80,14 +85,12 @@ static void rec_bwd(const cell_ctx *c, const REAL *dah, REAL *dhu1, REAL *dhprev
     }
 }
 
-/* Steps t0 .. t0+k-1: dax/dah/dhu1 hold them at index t - t0. Steps t = 0 have h_{-1} = 0 and
- * add nothing to dU. */
-static void flush(const cell_ctx *c, REAL *const *Gp, const REAL *X, const REAL *Hs, const REAL *xw1,
-                  const REAL *hu1, int t0, int k, const REAL *dax, const REAL *dah, const REAL *dhu1,
-                  REAL *dxw1)
+/* Steps t0 .. t0+k-1 of all S rows: dax holds them at index t - t0; dW (or dW1, dW2) += ... */
+static void flush_w(const cell_ctx *c, REAL *const *Gp, const REAL *X, const REAL *xw1, int t0, int k,
+                    const REAL *dax, REAL *dxw1)
 {
-    const int B = c->B, rows = k * B;
-    const size_t r0 = (size_t)t0 * B;
+    const int rows = k * c->S;
+    const size_t r0 = (size_t)t0 * c->S;
     if (c->rW == 0) {
         mm(1, 0, c->D, c->GH, rows, X + r0 * c->D, dax, 1, Gp[KML_P_W]);
     } else {
@@ -95,14 +98,21 @@ static void flush(const cell_ctx *c, REAL *const *Gp, const REAL *X, const REAL 
         mm(0, 1, rows, c->rW, c->GH, dax, c->P[KML_P_W2], 0, dxw1);
         mm(1, 0, c->D, c->rW, rows, X + r0 * c->D, dxw1, 1, Gp[KML_P_W1]);
     }
+}
+
+/* ... and dU (or dU1, dU2) from dah and dhu1. Steps t = 0 have h_{-1} = 0 and add nothing. */
+static void flush_u(const cell_ctx *c, REAL *const *Gp, const REAL *Hs, const REAL *hu1, int t0, int k,
+                    const REAL *dah, const REAL *dhu1)
+{
+    const int S = c->S;
     const int s0 = t0 > 0 ? t0 : 1, ks = t0 + k - s0;
     if (ks <= 0) return;
-    const size_t o = (size_t)(s0 - t0) * B, rs = (size_t)s0 * B, rp = (size_t)(s0 - 1) * B;
+    const size_t o = (size_t)(s0 - t0) * S, rs = (size_t)s0 * S, rp = (size_t)(s0 - 1) * S;
     if (c->rU == 0) {
-        mm(1, 0, c->H, c->GH, ks * B, Hs + rp * c->H, dah + o * c->GH, 1, Gp[KML_P_U]);
+        mm(1, 0, c->H, c->GH, ks * S, Hs + rp * c->H, dah + o * c->GH, 1, Gp[KML_P_U]);
     } else {
-        mm(1, 0, c->rU, c->GH, ks * B, hu1 + rs * c->rU, dah + o * c->GH, 1, Gp[KML_P_U2]);
-        mm(1, 0, c->H, c->rU, ks * B, Hs + rp * c->H, dhu1 + o * c->rU, 1, Gp[KML_P_U1]);
+        mm(1, 0, c->rU, c->GH, ks * S, hu1 + rs * c->rU, dah + o * c->GH, 1, Gp[KML_P_U2]);
+        mm(1, 0, c->H, c->rU, ks * S, Hs + rp * c->H, dhu1 + o * c->rU, 1, Gp[KML_P_U1]);
     }
 }
 

@@ -3,7 +3,8 @@
  *   a_t = x_t·W + h_{t-1}·U               (once, shared by gate and candidate)
  *   z_t = g(a_t + b_g),  c_t = f(a_t + b_h)
  *   h_t = z_t ⊙ h_{t-1} + (σ(ζ)(1 − z_t) + σ(ν)) ⊙ c_t
- * Cache: a = z [T][B][H], c2 = c [T][B][H]. Row functions take restrict parameters (vectorised). */
+ * Cache: a = z [T][S][H] (x·W already there from proj_x), c2 = c [T][S][H]. A worker runs rows
+ * b0 .. b0+B-1. Row functions take restrict parameters (vectorised). */
 
 KML_VEC_CLONES static void fastgrnn_row_pre(int H, const REAL *restrict bg, const REAL *restrict bh, REAL *restrict z,
                              REAL *restrict c)
@@ -27,23 +28,23 @@ KML_VEC_CLONES static void fastgrnn_h0(size_t n, REAL sz, REAL sn, const REAL *r
     for (size_t k = 0; k < n; k++) h[k] = (sz * (1 - z[k]) + sn) * c[k];
 }
 
-static void fastgrnn_forward(const cell_ctx *c, const REAL *X, int T, REAL *cache, const kml_cell_layout *L,
-                             REAL *Hs)
+static void fastgrnn_forward(const cell_ctx *c, int T, REAL *cache, const kml_cell_layout *L, REAL *Hs, int b0)
 {
     const int B = c->B, H = c->H;
-    const size_t BH = (size_t)B * H;
+    const size_t SH = (size_t)c->S * H, BH = (size_t)B * H, SU = (size_t)c->S * c->rU;
     const REAL sz = nl_sigm(c->P[KML_P_ZETA][0]), sn = nl_sigm(c->P[KML_P_NU][0]);
-    REAL *Z = cache + L->a, *Cc = cache + L->c2, *hu1 = cache + L->hu1;
-    proj_x(c, X, T * B, cache + L->xw1, Z);
+    REAL *Z = cache + L->a + (size_t)b0 * H, *Cc = cache + L->c2 + (size_t)b0 * H;
+    REAL *hu1 = cache + L->hu1 + (size_t)b0 * c->rU;
+    Hs += (size_t)b0 * H;
     for (int t = 0; t < T; t++) {
-        REAL *zt = Z + t * BH, *ct = Cc + t * BH, *ht = Hs + t * BH;
-        if (t) rec_fwd(c, Hs + (t - 1) * BH, hu1 + (size_t)t * B * c->rU, 1, zt);
+        REAL *zt = Z + t * SH, *ct = Cc + t * SH, *ht = Hs + t * SH;
+        if (t) rec_fwd(c, Hs + (t - 1) * SH, hu1 + t * SU, 1, zt);
         for (int i = 0; i < B; i++)
             fastgrnn_row_pre(H, c->P[KML_P_BG], c->P[KML_P_BH], zt + (size_t)i * H, ct + (size_t)i * H);
         nl_vec(c->cfg->update_nl, ct, BH);
         nl_vec(c->cfg->gate_nl, zt, BH);
         if (t)
-            fastgrnn_h(BH, sz, sn, Hs + (t - 1) * BH, zt, ct, ht);
+            fastgrnn_h(BH, sz, sn, Hs + (t - 1) * SH, zt, ct, ht);
         else
             fastgrnn_h0(BH, sz, sn, zt, ct, ht);
     }
@@ -73,8 +74,8 @@ static void fastgrnn_step_back(const cell_ctx *c, cell_bwd *s, int t, const REAL
 {
     (void)dah; /* = dax */
     const int B = c->B, H = c->H;
-    const size_t BH = (size_t)B * H;
-    const REAL *zt = s->a + t * BH, *ct = s->c2 + t * BH, *hp = t ? s->Hs + (t - 1) * BH : s->zero;
+    const size_t SH = (size_t)c->S * H;
+    const REAL *zt = s->a + t * SH, *ct = s->c2 + t * SH, *hp = t ? s->Hs + (t - 1) * SH : s->zero;
     REAL *dg = s->dv, *df = s->dv + H;
     for (int i = 0; i < B; i++) {
         const size_t o = (size_t)i * H;
@@ -91,12 +92,11 @@ static void fastgrnn_backward(cell_ctx *c, REAL *const *Gp, const REAL *X, int T
     cell_bwd s = {0};
     s.a = cache + L->a;
     s.c2 = cache + L->c2;
-    s.Hs = Hs;
     s.s1 = nl_sigm(c->P[KML_P_ZETA][0]);
     s.s2 = nl_sigm(c->P[KML_P_NU][0]);
     s.gb = Gp[KML_P_BG];
     s.gb2 = Gp[KML_P_BH];
     bptt(c, Gp, X, T, cache, L, Hs, dHs, scratch, &s, fastgrnn_step_back);
-    Gp[KML_P_ZETA][0] += (REAL)(sum_h(s.acc1, c->H) * s.s1 * (1 - s.s1));
-    Gp[KML_P_NU][0] += (REAL)(sum_h(s.acc2, c->H) * s.s2 * (1 - s.s2));
+    Gp[KML_P_ZETA][0] += (REAL)(s.sum1 * s.s1 * (1 - s.s1));
+    Gp[KML_P_NU][0] += (REAL)(s.sum2 * s.s2 * (1 - s.s2));
 }

@@ -19,29 +19,29 @@ KML_VEC_CLONES static void gru_row_fwd(int H, kml_nonlin g, kml_nonlin f, const 
     for (int j = 0; j < H; j++) h[j] = (1 - row[H + j]) * row[2 * H + j] + row[H + j] * hp[j];
 }
 
-static void gru_forward(const cell_ctx *c, const REAL *X, int T, REAL *cache, const kml_cell_layout *L,
-                        REAL *Hs)
+static void gru_forward(const cell_ctx *c, int T, REAL *cache, const kml_cell_layout *L, REAL *Hs, int b0)
 {
     const int B = c->B, H = c->H, GH = c->GH;
-    const size_t BH = (size_t)B * H, BG = (size_t)B * GH;
-    REAL *Gt = cache + L->a, *Hn = cache + L->c2, *tmp = cache + L->tmp, *hu1 = cache + L->hu1;
-    proj_x(c, X, T * B, cache + L->xw1, Gt);
+    const size_t SH = (size_t)c->S * H, SG = (size_t)c->S * GH, SU = (size_t)c->S * c->rU;
+    REAL *Gt = cache + L->a + (size_t)b0 * GH, *Hn = cache + L->c2 + (size_t)b0 * H;
+    REAL *tmp = cache + L->tmp + (size_t)b0 * GH, *hu1 = cache + L->hu1 + (size_t)b0 * c->rU;
+    Hs += (size_t)b0 * H;
     for (int t = 0; t < T; t++) {
         const REAL *hp;
         size_t hstride;
         if (t) {
-            rec_fwd(c, Hs + (t - 1) * BH, hu1 + (size_t)t * B * c->rU, 0, tmp);
-            hp = Hs + (t - 1) * BH;
+            rec_fwd(c, Hs + (t - 1) * SH, hu1 + t * SU, 0, tmp);
+            hp = Hs + (t - 1) * SH;
             hstride = (size_t)H;
         } else {
-            memset(tmp, 0, BG * sizeof(REAL));
+            memset(tmp, 0, (size_t)B * GH * sizeof(REAL));
             hp = tmp; /* the first H entries of each zeroed row of tmp stand for h_{-1} = 0 */
             hstride = (size_t)GH;
         }
         for (int i = 0; i < B; i++)
             gru_row_fwd(H, c->cfg->gate_nl, c->cfg->update_nl, c->P[KML_P_B], c->P[KML_P_BU], tmp + (size_t)i * GH,
-                        hp + i * hstride, Gt + t * BG + (size_t)i * GH, Hn + t * BH + (size_t)i * H,
-                        Hs + t * BH + (size_t)i * H);
+                        hp + i * hstride, Gt + t * SG + (size_t)i * GH, Hn + t * SH + (size_t)i * H,
+                        Hs + t * SH + (size_t)i * H);
     }
 }
 
@@ -67,9 +67,9 @@ KML_VEC_CLONES static void gru_row_back(int H, const REAL *restrict dh, const RE
 static void gru_step_back(const cell_ctx *c, cell_bwd *s, int t, const REAL *dh, REAL *dh2, REAL *dax, REAL *dah)
 {
     const int B = c->B, H = c->H, GH = c->GH;
-    const size_t BH = (size_t)B * H;
-    const REAL *gt = s->a + (size_t)t * B * GH, *hn = s->c2 + t * BH;
-    const REAL *hp = t ? s->Hs + (t - 1) * BH : s->zero;
+    const size_t SH = (size_t)c->S * H;
+    const REAL *gt = s->a + (size_t)t * c->S * GH, *hn = s->c2 + t * SH;
+    const REAL *hp = t ? s->Hs + (t - 1) * SH : s->zero;
     for (int i = 0; i < B; i++) {
         const size_t o = (size_t)i * H, og = (size_t)i * GH;
         nl_dvec(c->cfg->gate_nl, gt + og, s->dv, (size_t)2 * H);
@@ -86,7 +86,6 @@ static void gru_backward(cell_ctx *c, REAL *const *Gp, const REAL *X, int T, con
     cell_bwd s = {0};
     s.a = cache + L->a;
     s.c2 = cache + L->c2;
-    s.Hs = Hs;
     s.gb = Gp[KML_P_B];
     s.gb2 = Gp[KML_P_BU];
     bptt(c, Gp, X, T, cache, L, Hs, dHs, scratch, &s, gru_step_back);

@@ -21,21 +21,22 @@ KML_VEC_CLONES static void lstm_row_fwd(int H, kml_nonlin sg, kml_nonlin ph, con
     for (int j = 0; j < H; j++) h[j] = row[3 * H + j] * tc[j];
 }
 
-static void lstm_forward(const cell_ctx *c, const REAL *X, int T, REAL *cache, const kml_cell_layout *L,
-                         REAL *Hs)
+static void lstm_forward(const cell_ctx *c, int T, REAL *cache, const kml_cell_layout *L, REAL *Hs, int b0)
 {
     const int B = c->B, H = c->H, GH = c->GH;
-    const size_t BH = (size_t)B * H, BG = (size_t)B * GH;
-    REAL *Gt = cache + L->a, *Cs = cache + L->c2, *Tc = cache + L->c3, *hu1 = cache + L->hu1;
-    proj_x(c, X, T * B, cache + L->xw1, Gt);
-    memset(cache + L->tmp, 0, BH * sizeof(REAL));
+    const size_t SH = (size_t)c->S * H, SG = (size_t)c->S * GH, SU = (size_t)c->S * c->rU;
+    REAL *Gt = cache + L->a + (size_t)b0 * GH, *Cs = cache + L->c2 + (size_t)b0 * H;
+    REAL *Tc = cache + L->c3 + (size_t)b0 * H, *hu1 = cache + L->hu1 + (size_t)b0 * c->rU;
+    REAL *zero = cache + L->tmp + (size_t)b0 * H;
+    Hs += (size_t)b0 * H;
+    memset(zero, 0, (size_t)B * H * sizeof(REAL));
     for (int t = 0; t < T; t++) {
-        const REAL *cp = t ? Cs + (t - 1) * BH : cache + L->tmp;
-        if (t) rec_fwd(c, Hs + (t - 1) * BH, hu1 + (size_t)t * B * c->rU, 1, Gt + t * BG);
+        const REAL *cp = t ? Cs + (t - 1) * SH : zero;
+        if (t) rec_fwd(c, Hs + (t - 1) * SH, hu1 + t * SU, 1, Gt + t * SG);
         for (int i = 0; i < B; i++) {
             const size_t o = (size_t)i * H;
-            lstm_row_fwd(H, c->cfg->gate_nl, c->cfg->update_nl, c->P[KML_P_B], cp + o, Gt + t * BG + (size_t)i * GH,
-                         Cs + t * BH + o, Tc + t * BH + o, Hs + t * BH + o);
+            lstm_row_fwd(H, c->cfg->gate_nl, c->cfg->update_nl, c->P[KML_P_B], cp + o, Gt + t * SG + (size_t)i * GH,
+                         Cs + t * SH + o, Tc + t * SH + o, Hs + t * SH + o);
         }
     }
 }
@@ -61,12 +62,12 @@ static void lstm_step_back(const cell_ctx *c, cell_bwd *s, int t, const REAL *dh
 {
     (void)dah; /* = dax */
     const int B = c->B, H = c->H, GH = c->GH;
-    const size_t BH = (size_t)B * H;
+    const size_t SH = (size_t)c->S * H;
     const kml_nonlin sg = c->cfg->gate_nl, ph = c->cfg->update_nl;
-    const REAL *gt = s->a + (size_t)t * B * GH, *tc = s->c3 + t * BH;
-    const REAL *cp = t ? s->c2 + (t - 1) * BH : s->zero;
+    const REAL *gt = s->a + (size_t)t * c->S * GH, *tc = s->c3 + t * SH;
+    const REAL *cp = t ? s->c2 + (t - 1) * SH : s->zero;
     REAL *dv = s->dv, *dt = s->dv + GH;
-    nl_dvec(ph, tc, dt, BH);
+    nl_dvec(ph, tc, dt, (size_t)B * H);
     for (int i = 0; i < B; i++) {
         const size_t o = (size_t)i * H, og = (size_t)i * GH;
         nl_dvec(sg, gt + og, dv, (size_t)2 * H);
@@ -84,9 +85,8 @@ static void lstm_backward(cell_ctx *c, REAL *const *Gp, const REAL *X, int T, co
     s.a = cache + L->a;
     s.c2 = cache + L->c2;
     s.c3 = cache + L->c3;
-    s.Hs = Hs;
     s.dc = scratch + L->dc;
     s.gb = Gp[KML_P_B];
-    memset(s.dc, 0, (size_t)c->B * c->H * sizeof(REAL));
+    memset(s.dc, 0, (size_t)c->S * c->H * sizeof(REAL));
     bptt(c, Gp, X, T, cache, L, Hs, dHs, scratch, &s, lstm_step_back);
 }

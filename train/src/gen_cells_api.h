@@ -3,6 +3,30 @@
  * One definition of every kernel, two precisions: training uses float/sgemm, the gradient
  * checks use double/dgemm on the very same code. */
 
+typedef struct fwd_job {
+    const cell_ctx *full;
+    int T;
+    REAL *cache, *Hs;
+    const kml_cell_layout *L;
+    kml_workers wk;
+} fwd_job;
+
+static void fwd_worker(void *p, int w)
+{
+    fwd_job *j = p;
+    const int S = j->full->S, n = j->wk.n, b0 = rows_from(S, n, w);
+    cell_ctx c = *j->full;
+    c.B = rows_from(S, n, w + 1) - b0;
+    switch (c.cfg->cell) {
+    case KML_CELL_FASTRNN: fastrnn_forward(&c, j->T, j->cache, j->L, j->Hs, b0); break;
+    case KML_CELL_FASTGRNN: fastgrnn_forward(&c, j->T, j->cache, j->L, j->Hs, b0); break;
+    case KML_CELL_RNN: rnn_forward(&c, j->T, j->cache, j->L, j->Hs, b0); break;
+    case KML_CELL_GRU: gru_forward(&c, j->T, j->cache, j->L, j->Hs, b0); break;
+    case KML_CELL_LSTM: lstm_forward(&c, j->T, j->cache, j->L, j->Hs, b0); break;
+    default: break;
+    }
+}
+
 void KML_API(kml_cell_forward)(const MODEL *m, const REAL *X, int T, int B, REAL *cache, REAL *Hs)
 {
     if (T <= 0 || B <= 0) return;
@@ -10,14 +34,12 @@ void KML_API(kml_cell_forward)(const MODEL *m, const REAL *X, int T, int B, REAL
     kml_cell_layout_of(&m->cfg, T, B, &L);
     const cell_ctx c = ctx_of(&m->cfg, m->p, B);
     KML_FP_ENTER(fp);
-    switch (m->cfg.cell) {
-    case KML_CELL_FASTRNN: fastrnn_forward(&c, X, T, cache, &L, Hs); break;
-    case KML_CELL_FASTGRNN: fastgrnn_forward(&c, X, T, cache, &L, Hs); break;
-    case KML_CELL_RNN: rnn_forward(&c, X, T, cache, &L, Hs); break;
-    case KML_CELL_GRU: gru_forward(&c, X, T, cache, &L, Hs); break;
-    case KML_CELL_LSTM: lstm_forward(&c, X, T, cache, &L, Hs); break;
-    default: break;
-    }
+    const int n = kml_cell_workers(B), blas = kml_cell_blas_hold(n);
+    /* x·W for every step and row at once, then the recurrence by rows */
+    proj_x(&c, X, T * B, cache + L.xw1, m->cfg.cell == KML_CELL_RNN ? Hs : cache + L.a);
+    fwd_job j = {.full = &c, .T = T, .cache = cache, .Hs = Hs, .L = &L, .wk = {.n = 1}};
+    kml_workers_run(&j.wk, n, fwd_worker, &j);
+    kml_cell_blas_release(blas);
     KML_FP_LEAVE(fp);
 }
 

@@ -9,8 +9,9 @@
  *     <PREFIX>_FLASH_BYTES (arrays + descriptor), both sizeof expressions, so exact per target
  *   - a format stamp <PREFIX>_FORMAT_VERSION checked against KML_DEPLOY_FORMAT_VERSION
  *   - one test input <PREFIX>_test_x[<PREFIX>_TEST_T * D] with its expected <PREFIX>_test_logits
- *     and <PREFIX>_TEST_CLASS (computed here with the same deploy/ code compiled for the host;
- *     integer logits are bit-exact on every target, float logits within <PREFIX>_TEST_TOL)
+ *     (also named <PREFIX>_TEST_X / <PREFIX>_TEST_LOGITS) and <PREFIX>_TEST_CLASS, computed here
+ *     with the same deploy/ code compiled for the host (integer logits are bit-exact on every
+ *     target, float logits within <PREFIX>_TEST_TOL)
  * Every symbol starts with PREFIX_ so two exported models can live in one program. All objects
  * are `static const`: include the header in ONE .c file.
  *

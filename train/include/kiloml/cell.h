@@ -17,6 +17,7 @@
  * The forward writes nothing but cache and Hs; the backward needs no memory besides scratch.
  * The whole window's x·W is one gemm before the recurrence, and the backward accumulates dW and
  * dU with one gemm per chunk of 16 steps. Float and double (kiloml/cell_f64.h) share one source.
+ * The float kernels flush denormals to zero inside (the caller's floating-point state is kept).
  */
 #ifndef KILOML_CELL_H
 #define KILOML_CELL_H
@@ -26,6 +27,13 @@
 #include "kiloml/model.h"
 
 size_t kml_cell_cache_floats(const kml_model_config *cfg, int T, int B);
+/* Worker threads for the forward and backward (rows of a batch are independent series and are
+ * split between workers; at least 8 rows each, at most 4 workers). 0 (the default) = as many as
+ * OpenBLAS is set to use (openblas_set_num_threads / OPENBLAS_NUM_THREADS). While the workers
+ * run, OpenBLAS is held to one thread. Results agree across worker counts to rounding (bias sums
+ * are added in a different order); for a given count they are deterministic. Not to be changed
+ * while a cell call runs. */
+void kml_cell_set_threads(int n);
 /* Scratch floats the backward needs besides the cache (per call, caller-provided). */
 size_t kml_cell_scratch_floats(const kml_model_config *cfg, int B);
 

@@ -1,0 +1,182 @@
+/* test_emi_cli.c: `kiloml emi train|eval` end to end on CSV files written here: the required
+ * --negative-class, the JSON of both commands (accuracy and the three savings), the sweep table,
+ * and clear errors for a missing or non-EMI model. */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kiloml/rng.h"
+
+#define DIR KML_BINARY_DIR "/tests/emi_cli_tmp"
+#define KILOML KML_BINARY_DIR "/cli/kiloml"
+
+enum { T = 40, F = 2 };
+
+static void write_csv(const char *path, int n, uint64_t seed)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    kml_rng r;
+    kml_rng_seed(&r, seed);
+    for (int i = 0; i < n; i++) {
+        int y = i % 3, s = (int)kml_rng_below(&r, 21);
+        fprintf(f, "%d,%d", y, i % 4); /* label, group (subject) */
+        for (int t = 0; t < T; t++)
+            for (int c = 0; c < F; c++) {
+                double v = 0.4 * kml_rng_normal(&r);
+                if (y > 0 && c == y - 1 && t >= s && t < s + 20) v += 1.2;
+                fprintf(f, ",%.5f", v);
+            }
+        fprintf(f, "\n");
+    }
+    fclose(f);
+}
+
+/* run a shell command; returns its exit status; stdout into DIR/out.txt, stderr DIR/err.txt */
+static int run(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s %s > %s/out.txt 2> %s/err.txt", KILOML, args, DIR, DIR);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", DIR, name);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    assert_non_null(v);
+    assert_true(cJSON_IsNumber(v));
+    return v->valuedouble;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    mkdir(DIR, 0755);
+    write_csv(DIR "/train.csv", 240, 1);
+    write_csv(DIR "/test.csv", 120, 2);
+    return 0;
+}
+
+#define DATA "--data " DIR "/train.csv --test-data " DIR "/test.csv --timesteps 40 --group-col 1"
+
+static void negative_class_required(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 -o " DIR "/m.kml"), 2);
+    assert_non_null(strstr(slurp("err.txt"), "--negative-class is required"));
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class walking -o " DIR "/m.kml"), 2);
+    assert_non_null(strstr(slurp("err.txt"), "--negative-class"));
+    assert_int_equal(run("emi train " DATA " --stride 5 --negative-class 0 -o " DIR "/m.kml"), 2);
+    assert_non_null(strstr(slurp("err.txt"), "--window"));
+}
+
+static void train_then_eval(void **state)
+{
+    (void)state;
+    remove(DIR "/m.kml");
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --k 2 --rounds 2 "
+                         "--epochs 5 --hidden 8 --batch 50 --threads 1 --quiet --json -o " DIR "/m.kml"),
+                     0);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    assert_true(num(o, "test_bag_accuracy") >= 0.85);
+    assert_true(num(o, "val_bag_accuracy") >= 0.0);
+    assert_int_equal((int)num(o, "window"), 10);
+    cJSON_Delete(o);
+
+    assert_int_equal(run("emi eval " DIR "/m.kml " DATA " --threshold 0.9 --json"), 0);
+    o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    double acc = num(o, "accuracy"), mi = num(o, "mi_savings"), early = num(o, "early_savings"),
+           total = num(o, "total_savings");
+    assert_true(acc >= 0.85);
+    assert_true(fabs(mi - 0.75) < 1e-9);
+    assert_true(early > 0.0 && early < 1.0);
+    assert_true(fabs(total - (1 - (1 - mi) * (1 - early))) < 1e-9);
+    assert_int_equal((int)num(o, "k"), 2); /* from the model file */
+    const cJSON *sw = cJSON_GetObjectItemCaseSensitive(o, "sweep");
+    assert_true(cJSON_IsArray(sw) && cJSON_GetArraySize(sw) >= 5);
+    /* a lower threshold never runs more steps */
+    double prev = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, sw)
+    {
+        double frac = num(e, "steps_fraction");
+        assert_true(frac >= prev - 1e-12);
+        prev = frac;
+    }
+    assert_true(fabs(prev - 1.0) < 1e-12); /* the last row is "off": every step */
+    cJSON_Delete(o);
+
+    assert_int_equal(run("emi eval " DIR "/m.kml " DATA " --k 3"), 0);
+    const char *txt = slurp("out.txt");
+    assert_non_null(strstr(txt, "MI savings 75.00 %"));
+    assert_non_null(strstr(txt, "threshold  accuracy  steps run"));
+    assert_non_null(strstr(txt, "k 3"));
+}
+
+/* validation from the test file's groups (DSA-19's 4-2-2 split): train and eval leave group 3
+ * out of the test set alike */
+static void validation_groups(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class none --rounds 1 --epochs 2 "
+                         "--hidden 4 --threads 1 --quiet --val-groups 3 -o " DIR "/g.kml"),
+                     0);
+    assert_int_equal(run("emi eval " DIR "/g.kml " DATA " --val-groups 3 --json"), 0);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    assert_int_equal((int)num(o, "bags"), 90); /* 120 test series, a quarter in group 3 */
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/g.kml " DATA " --json"), 0);
+    o = cJSON_Parse(slurp("out.txt"));
+    assert_int_equal((int)num(o, "bags"), 120);
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/g.kml " DATA " --val-groups 9"), 1);
+    assert_non_null(strstr(slurp("err.txt"), "no test series"));
+}
+
+static void bad_models(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi eval " DIR "/absent.kml " DATA), 1);
+    assert_non_null(strstr(slurp("err.txt"), "absent.kml"));
+    assert_int_equal(run("emi eval " DIR "/train.csv " DATA), 1); /* not HDF5 */
+    assert_non_null(strstr(slurp("err.txt"), "kiloml: "));
+    assert_int_equal(run("emi frobnicate"), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(negative_class_required),
+        cmocka_unit_test(train_then_eval),
+        cmocka_unit_test(validation_groups),
+        cmocka_unit_test(bad_models),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}

@@ -1,0 +1,184 @@
+/* test_emi_train.c: the EMI-RNN driver learns a task made for it. Series of 40 steps where
+ * classes 1 and 2 show a 20-step burst (on feature 0 or 1) at a random place and class 0 is
+ * noise only: only some windows of a positive bag carry its label, which is what relabelling is
+ * for. Checks bag accuracy, that relabelling happened, early-exit savings, the negative-class
+ * "none" mode, determinism, and the configuration errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiloml/emi_train.h"
+#include "kiloml/rng.h"
+
+enum { T = 40, F = 2, NC = 3 };
+
+static void make_split(kml_dataset *d, int n, kml_rng *r)
+{
+    memset(d, 0, sizeof *d);
+    d->n = n;
+    d->T = T;
+    d->F = F;
+    d->X = malloc(sizeof(float) * n * T * F);
+    d->y = malloc(sizeof(int32_t) * n);
+    for (int i = 0; i < n; i++) {
+        int y = i % NC, s = (int)kml_rng_below(r, 21);
+        d->y[i] = y;
+        for (int t = 0; t < T; t++)
+            for (int f = 0; f < F; f++) {
+                float v = (float)(0.7 * kml_rng_normal(r));
+                if (y > 0 && f == y - 1 && t >= s && t < s + 20) v += 1.0f;
+                d->X[(i * T + t) * F + f] = v;
+            }
+    }
+}
+
+static void make_data(kml_data *d)
+{
+    memset(d, 0, sizeof *d);
+    kml_rng r;
+    kml_rng_seed(&r, 2024);
+    make_split(&d->train, 360, &r);
+    make_split(&d->test, 180, &r);
+    d->C = NC;
+}
+
+static void config(kml_emi_config *ec, int negative)
+{
+    kml_emi_config_init(ec);
+    ec->train.model.cell = KML_CELL_FASTGRNN;
+    ec->train.model.H = 8;
+    ec->train.model.gate_nl = KML_NL_SIGMOID;
+    ec->train.model.update_nl = KML_NL_TANH;
+    ec->train.epochs = 6;
+    ec->train.batch = 50;
+    ec->train.progress = 0;
+    ec->train.threads = 1;
+    ec->train.seed = 7;
+    ec->window = 10;
+    ec->stride = 5;
+    ec->k = 2;
+    ec->negative = negative;
+    ec->rounds = 3;
+    ec->frac_emi = 0.6; /* floor(3 * 0.4) = 1 MI round, 2 EMI rounds */
+}
+
+static double test_eval(const kml_model *m, const kml_data *d, float p_hat, int negative, kml_emi_result *res)
+{
+    kml_dataset t;
+    kml_error err = {0};
+    int idx[180];
+    for (int i = 0; i < d->test.n; i++) idx[i] = i;
+    assert_int_equal(kml_dataset_subset(&d->test, idx, d->test.n, &t, &err), 0);
+    kml_norm_apply(&m->norm, &t);
+    kml_bags b;
+    assert_int_equal(kml_bags_make(&t, 10, 5, &b, &err), 0);
+    assert_int_equal(kml_emi_evaluate(m, &b, &p_hat, 1, 2, negative, res, NULL, NULL, &err), 0);
+    kml_bags_free(&b);
+    kml_dataset_free(&t);
+    return res->accuracy;
+}
+
+static void learns_with_negative_class(void **state)
+{
+    (void)state;
+    kml_data d;
+    make_data(&d);
+    kml_emi_config ec;
+    config(&ec, 0);
+    kml_model m, m2;
+    kml_emi_summary s, s2;
+    kml_error err = {0};
+    assert_int_equal(kml_emi_train(&ec, &d, &m, &s, &err), 0);
+    print_message("  negative 0: val %.3f test %.3f, relabelled %d then %d bags, %.2f s\n", s.train.val_accuracy,
+                  s.train.test_accuracy, s.relabelled[0], s.relabelled[1], s.train.train_seconds);
+    assert_int_equal(s.mi_rounds, 1);
+    assert_int_equal(s.train.epochs, 18);
+    assert_true(s.train.test_accuracy >= 0.9);
+    assert_true(s.relabelled[0] > 0); /* positive bags found their runs */
+    assert_non_null(m.norm.mean);
+    kml_emi_result res;
+    double acc = test_eval(&m, &d, 0.99f, 0, &res);
+    print_message("  p 0.99: accuracy %.3f, early savings %.3f, total %.3f\n", acc, res.savings.early,
+                  res.savings.total);
+    assert_true(fabs(res.savings.mi - 0.75) < 1e-12);
+    assert_true(acc >= 0.85);
+    /* at p 0.9 the trained instances stop early most of the time and bags stay right */
+    acc = test_eval(&m, &d, 0.9f, 0, &res);
+    print_message("  p 0.9: accuracy %.3f, early savings %.3f\n", acc, res.savings.early);
+    assert_true(acc >= 0.9);
+    assert_true(res.savings.early > 0.3);
+    double acc_off = test_eval(&m, &d, 2.0f, 0, &res);
+    assert_true(fabs(acc_off - s.train.test_accuracy) < 1e-12);
+    assert_true(res.savings.early == 0.0);
+
+    /* the same seed gives the same model, bit for bit */
+    assert_int_equal(kml_emi_train(&ec, &d, &m2, &s2, &err), 0);
+    assert_int_equal(m.n_params, m2.n_params);
+    assert_memory_equal(m.block, m2.block, m.n_params * sizeof(float));
+    kml_model_free(&m2);
+    kml_model_free(&m);
+    kml_data_free(&d);
+}
+
+static void learns_without_negative_class(void **state)
+{
+    (void)state;
+    kml_data d;
+    make_data(&d);
+    kml_emi_config ec;
+    config(&ec, KML_EMI_NO_NEGATIVE);
+    kml_model m;
+    kml_emi_summary s;
+    kml_error err = {0};
+    assert_int_equal(kml_emi_train(&ec, &d, &m, &s, &err), 0);
+    print_message("  negative none: val %.3f test %.3f, relabelled %d then %d bags\n", s.train.val_accuracy,
+                  s.train.test_accuracy, s.relabelled[0], s.relabelled[1]);
+    assert_true(s.train.test_accuracy >= 0.85);
+    assert_true(s.relabelled[0] > 0);
+    kml_model_free(&m);
+    kml_data_free(&d);
+}
+
+static void bad_configurations(void **state)
+{
+    (void)state;
+    kml_data d;
+    make_data(&d);
+    kml_emi_config ec;
+    kml_model m;
+    kml_emi_summary s;
+    kml_error err = {0};
+    config(&ec, 0);
+    kml_emi_config_init(&ec); /* negative class left unset */
+    ec.window = 10;
+    ec.stride = 5;
+    assert_int_equal(kml_emi_train(&ec, &d, &m, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "negative class"));
+    config(&ec, 3); /* classes are 0..2 */
+    assert_int_equal(kml_emi_train(&ec, &d, &m, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "negative class 3"));
+    config(&ec, 0);
+    ec.window = 0;
+    assert_int_equal(kml_emi_train(&ec, &d, &m, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "--window"));
+    config(&ec, 0);
+    ec.frac_emi = 1.5;
+    assert_int_equal(kml_emi_train(&ec, &d, &m, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "--frac-emi"));
+    kml_data_free(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(learns_with_negative_class),
+        cmocka_unit_test(learns_without_negative_class),
+        cmocka_unit_test(bad_configurations),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
