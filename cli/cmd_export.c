@@ -40,8 +40,9 @@ static void usage(FILE *f)
                "                        real window length), and print flash_bytes (firmware without the test data),\n"
                "                        ram_bytes (static + stack peak), stack_bytes, cycles_per_step, ms_per_window\n"
                "                        (16 MHz AVR, exact cycles; 48 MHz M0+, estimated from instruction timings),\n"
-               "                        agree and n (windows whose device result equals the host build's).\n"
-               "                        Exit 1 if agree < n.\n"
+               "                        agree and n (windows whose device result equals the host build's),\n"
+               "                        selfcheck (the header's own test output reproduced; -1/null when the test\n"
+               "                        data had to be left out to fit the flash). Exit 1 if agree < n.\n"
                "  --json                print the results as one JSON object on stdout\n");
 }
 
@@ -76,7 +77,9 @@ static int kml_export_measure(const char *header, const kml_header_opts *hopt, i
         cJSON_AddNumberToObject(o, "ms_per_window", r.ms_per_window);
         cJSON_AddNumberToObject(o, "agree", r.agree);
         cJSON_AddNumberToObject(o, "n", r.n);
-        cJSON_AddBoolToObject(o, "selfcheck", r.selfcheck);
+        if (r.selfcheck >= 0) cJSON_AddBoolToObject(o, "selfcheck", r.selfcheck);
+        else cJSON_AddNullToObject(o, "selfcheck");
+        cJSON_AddNumberToObject(o, "extra_windows", r.extra_windows);
         cJSON_AddBoolToObject(o, "fits", r.fits);
         char *text = cJSON_Print(o);
         if (text) printf("%s\n", text);

@@ -5,6 +5,8 @@
 #   gives (simavr) or the instructions and Cortex-M0+ TRM cycles the plugin should count (QEMU);
 #   the simulator's stack peak must equal the firmware's own stack painting; the kernel's output
 #   must equal the host build's; flash and RAM must fit 32 KB / 2 KB.
+# device_harness_exits_<target>: main's return value becomes the simulator's exit status; a hung
+#   firmware is stopped (simavr_run's cycle limit, QEMU's time limit).
 # device_<model>_<target>_<i>: examples/firmware/model_main.c with a model header and 25 test
 #   windows per image (4 images: 100 windows): class, logits and final hidden state of every
 #   window identical to the host build of the same deploy/ code; flash <= 32 KB; RAM (static +
@@ -13,6 +15,10 @@
 if(TARGET test_measure AND KML_DEVICE_TARGETS)
   # test_measure runs the simulators only when device tests are on (else it skips, saying so)
   target_compile_definitions(test_measure PRIVATE KML_DEVICE_TESTS_ON=1)
+  add_dependencies(test_measure kml_devgen kml_qemu_insn)
+  if(TARGET simavr_run)
+    add_dependencies(test_measure simavr_run)
+  endif()
 endif()
 if(NOT KML_DEVICE_TARGETS)
   return()
@@ -42,6 +48,10 @@ foreach(t ${KML_DEVICE_TARGETS})
                    -DREPORT=${KML_FIRMWARE_DIR}/${t}/report_calibration.txt
                    -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
   set_tests_properties(device_calibration_${t} PROPERTIES TIMEOUT 120 LABELS device)
+  add_test(NAME device_harness_exits_${t}
+           COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DDIR=${KML_FIRMWARE_DIR}/${t} ${KML_SIM_ARGS_${t}}
+                   -P ${CMAKE_SOURCE_DIR}/cmake/check_exits.cmake)
+  set_tests_properties(device_harness_exits_${t} PROPERTIES TIMEOUT 60 LABELS device)
 endforeach()
 
 # kml_device_model(<name> WINDOWS n PER_FILE n T n MODEL_ARGS ...): a seeded random integer

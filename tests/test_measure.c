@@ -1,7 +1,8 @@
 /* test_measure.c: `kiloml export --measure` underneath (kiloml/measure.h). A FastGRNN float model
- * exported for each simulated target is built into firmware, run in simavr / QEMU and compared
- * with the host build: every window must agree, the header's self-check must pass on the device,
- * and the figures must be plausible (non-zero, within the 32 KB / 2 KB budget). It also writes
+ * and an integer one (from tools/kml_devgen) exported for each simulated target are built into
+ * firmware, run in simavr / QEMU and compared with the host build: every window must agree, the
+ * header's self-check must pass on the device, and the figures must be plausible (non-zero,
+ * within the 32 KB / 2 KB budget). It also writes
  * measure_model.kml for the CLI test in tests/device.cmake, and checks the test-window writer. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -71,17 +72,98 @@ static void measure_on(kml_target t, const char *header)
     assert_true(r.ms_per_window > 0.0);
 }
 
+/* an integer header (tools/kml_devgen.c writes it with kml_header_write_q): bit-exact windows */
+static void measure_integer_on(kml_target t)
+{
+    kml_error err = {{0}};
+#ifndef KML_DEVICE_TESTS_ON
+    printf("SKIP %s: device tests are off\n", kml_target_name(t));
+    skip();
+#endif
+    if (kml_measure_available(t, &err)) {
+        printf("SKIP %s: %s\n", kml_target_name(t), err.msg);
+        skip();
+    }
+    char header[512], cmd[1024];
+    snprintf(header, sizeof header, DIR "/measure_q_%s.h", kml_target_name(t));
+    snprintf(cmd, sizeof cmd,
+             KML_BINARY_DIR "/kml_devgen model --cell fastgrnn --D 6 --H 16 --C 4 --rank-u 4 --density-w 50 "
+                            "--w16-u --T 20 --seed 9 --name QM -o %s",
+             header);
+    assert_int_equal(system(cmd), 0);
+    kml_measure_opts o;
+    kml_measure_opts_init(&o);
+    o.target = t;
+    o.header = header;
+    o.name = "QM";
+    o.windows = 6;
+    kml_measure_result r;
+    int rc = kml_measure(&o, &r, &err);
+    if (rc) printf("measure failed: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    kml_measure_print(stdout, &r);
+    assert_int_equal(r.n, 7);
+    assert_int_equal(r.agree, 7);
+    assert_int_equal(r.selfcheck, 1);
+    assert_int_equal(r.fits, 1);
+    /* integer state + scratch: (16 + 6 + 0 + 4 + 16) * 2 bytes */
+    assert_true(r.ram_static_bytes >= 84);
+    assert_true(r.cycles_per_step > 500 && r.cycles_per_window > 20 * r.cycles_per_step * 9 / 10);
+}
+
+static void test_measure_integer_atmega328p(void **state)
+{
+    (void)state;
+    measure_integer_on(KML_TARGET_ATMEGA328P);
+}
+
+static void test_measure_integer_cortex_m0plus(void **state)
+{
+    (void)state;
+    measure_integer_on(KML_TARGET_CORTEX_M0PLUS);
+}
+
+/* A header whose own test input (600 steps × 16 features, 19 KB) cannot fit beside the model
+ * (int16 U, 8 KB): --measure must rebuild without it (selfcheck = -1) and still run, compare
+ * and time the extra windows. */
+static void test_measure_falls_back(void **state)
+{
+    (void)state;
+    kml_error err = {{0}};
+#ifndef KML_DEVICE_TESTS_ON
+    skip();
+#endif
+    if (kml_measure_available(KML_TARGET_ATMEGA328P, &err)) skip();
+    const char *header = DIR "/measure_big.h";
+    assert_int_equal(system(KML_BINARY_DIR "/kml_devgen model --cell fastgrnn --D 16 --H 64 --C 4 --w16-u "
+                                           "--T 600 --seed 4 --name BIG -o " DIR "/measure_big.h"),
+                     0);
+    kml_measure_opts o;
+    kml_measure_opts_init(&o);
+    o.target = KML_TARGET_ATMEGA328P;
+    o.header = header;
+    o.name = "BIG";
+    o.T = 100;
+    kml_measure_result r;
+    int rc = kml_measure(&o, &r, &err);
+    if (rc) printf("measure failed: %s\n", err.msg);
+    assert_int_equal(rc, 0);
+    kml_measure_print(stdout, &r);
+    assert_int_equal(r.selfcheck, -1);
+    assert_int_equal(r.extra_windows, 3); /* 12 KB of 100-step windows */
+    assert_int_equal(r.n, 3);
+    assert_int_equal(r.agree, 3);
+    assert_true(r.flash_bytes > 8192 && r.flash_bytes <= 32768);
+    assert_true(r.cycles_per_window > 90 * r.cycles_per_step);
+}
+
 static void test_measure_atmega328p(void **state)
 {
     (void)state;
     measure_on(KML_TARGET_ATMEGA328P, DIR "/measure_avr.h");
 }
 
-static void test_measure_cortex_m0plus(void **state)
-{
-    (void)state;
-    measure_on(KML_TARGET_CORTEX_M0PLUS, DIR "/measure_m0p.h");
-}
+/* (the float header on cortex-m0plus runs in device_cli_export_measure_cortex-m0plus) */
 
 static void test_measure_rejects(void **state)
 {
@@ -147,7 +229,9 @@ int main(void)
         cmocka_unit_test(test_measure_rejects),
         cmocka_unit_test(test_write_cli_model),
         cmocka_unit_test(test_measure_atmega328p),
-        cmocka_unit_test(test_measure_cortex_m0plus),
+        cmocka_unit_test(test_measure_integer_atmega328p),
+        cmocka_unit_test(test_measure_integer_cortex_m0plus),
+        cmocka_unit_test(test_measure_falls_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,12 +16,15 @@
  *                        within <NAME>_TEST_TOL) and its class is <NAME>_TEST_CLASS
  *   w<i>=<line>          each vector window
  *   n=<windows run>, info_stack_painted=<bytes>, DONE
+ * With KML_NO_SELFTEST the header's test window is not run (nor linked: its arrays are dropped
+ * from flash), for models whose test data would not fit beside the firmware.
  * <line> is "<class>|<logits>|<final h>" for an integer model (all exact integers) and
  * "<class>" for a float model (its logits go to info_w<i> lines: AVR's float library need not
  * round like the host's).
  *
  * Regions (board.h): 3 = one step, timed in the first window run only; 5 = one whole window
- * (reset, T steps with the input reads, logits, argmax) for every later window.
+ * (reset, T steps with the input reads, logits, argmax) for every later window (a single
+ * window is run a second time, unprinted, to be timed whole).
  */
 #include <stdint.h>
 
@@ -86,6 +89,7 @@ static void load_vector(uint16_t w, uint16_t t)
 }
 #endif
 
+#ifndef KML_NO_SELFTEST
 static void load_test(uint16_t w, uint16_t t)
 {
     (void)w;
@@ -97,6 +101,10 @@ static void load_test(uint16_t w, uint16_t t)
 #endif
     }
 }
+
+#elif KML_VEC_N == 0
+#error "KML_NO_SELFTEST needs test windows (KML_VECTORS_HEADER)"
+#endif
 
 static uint8_t windows_run;
 
@@ -156,6 +164,7 @@ static void print_result(uint16_t cls)
 }
 #endif
 
+#ifndef KML_NO_SELFTEST
 static uint8_t self_check(uint16_t cls)
 {
     uint8_t ok = cls == P_(_TEST_CLASS);
@@ -169,6 +178,7 @@ static uint8_t self_check(uint16_t cls)
     }
     return ok;
 }
+#endif
 
 int main(void)
 {
@@ -184,12 +194,15 @@ int main(void)
     kml_mark(1); /* empty region: the marker overhead */
     kml_mark(2);
 
-    uint16_t cls = run_window(load_test, 0, P_(_TEST_T), &st, &sc);
+    uint16_t cls;
+#ifndef KML_NO_SELFTEST
+    cls = run_window(load_test, 0, P_(_TEST_T), &st, &sc);
     KML_PUTS("test=");
     print_result(cls);
     KML_PUTS("selfcheck=");
     kml_out_u32(self_check(cls));
     kml_out_nl();
+#endif
 
 #if KML_VEC_N > 0
     for (uint16_t w = 0; w < KML_VEC_N; w++) {
@@ -200,8 +213,21 @@ int main(void)
         print_result(cls);
     }
 #endif
+#ifdef KML_NO_SELFTEST
+#define KML_WINDOWS_SHOWN KML_VEC_N
+#else
+#define KML_WINDOWS_SHOWN (KML_VEC_N + 1)
+#endif
+#if KML_WINDOWS_SHOWN == 1
+    /* one window only: run it once more, timed whole (region 5), results not printed again */
+#if KML_VEC_N == 1
+    (void)run_window(load_vector, 0, KML_VEC_T, &st, &sc);
+#else
+    (void)run_window(load_test, 0, P_(_TEST_T), &st, &sc);
+#endif
+#endif
     KML_PUTS("n=");
-    kml_out_u32(windows_run);
+    kml_out_u32(KML_WINDOWS_SHOWN);
     KML_PUTS("\ninfo_stack_painted=");
     kml_out_u32(kml_board_painted_stack_peak());
     KML_PUTS("\nDONE\n");

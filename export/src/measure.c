@@ -241,6 +241,32 @@ static int report_u64(const char *text, const char *key, uint64_t *out)
     return -1;
 }
 
+/* True when the log, from byte offset `from`, holds a linker "region ... overflowed" message;
+ * *over gets the number of bytes. */
+static int log_overflowed(const char *log, long from, long *over)
+{
+    FILE *f = fopen(log, "r");
+    if (!f) return 0;
+    int found = 0;
+    char line[1024];
+    if (fseek(f, from, SEEK_SET) == 0)
+        while (fgets(line, sizeof line, f)) {
+            const char *p = strstr(line, "overflowed by ");
+            if (p && strstr(line, "region")) {
+                *over = strtol(p + strlen("overflowed by "), NULL, 10);
+                found = 1;
+            }
+        }
+    fclose(f);
+    return found;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : 0;
+}
+
 /* ---- the measurement -------------------------------------------------------------------- */
 static void remove_tree(const char *dir)
 {
@@ -273,31 +299,53 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
         return kml_error_set(err, "measure: %s is not a header written by `kiloml export --name %s` "
                                   "(no %s_D / _IS_INTEGER / _TEST_T)", o->header, o->name, o->name);
     int T = o->T > 0 ? o->T : (int)test_T;
-    int windows = o->windows;
-    while (windows > 0 && (long)windows * T * D * 2 > MAX_VECTOR_BYTES) windows--;
-    if (windows > 0) {
-        kml_rng rng;
-        kml_rng_seed(&rng, o->seed);
-        if (kml_measure_write_vectors(vec, 0, windows, T, (int)D, (int)q_in, &rng, err)) return -1;
-    }
+    int max_windows = o->windows;
+    while (max_windows > 0 && (long)max_windows * T * D * 2 > MAX_VECTOR_BYTES) max_windows--;
 
-    /* 2. the firmware (cross) and the same main for the host */
-    cl_add(c, "%s", KML_MEASURE_CMAKE);
-    cl_add(c, "-S%s/examples/firmware", KML_MEASURE_SOURCE_DIR);
-    cl_add(c, "-B%s", fw);
-    cl_add(c, "-DCMAKE_TOOLCHAIN_FILE=%s/cmake/%s", KML_MEASURE_SOURCE_DIR, avr ? "avr-gcc.cmake" : "arm-none-eabi.cmake");
-    cl_add(c, "-DCMAKE_BUILD_TYPE=MinSizeRel");
-    cl_add(c, "-DKML_MODEL_HEADER=%s", header);
-    cl_add(c, "-DKML_MODEL_NAME=%s", o->name);
-    cl_add(c, "-DKML_VECTORS_HEADERS=%s", windows > 0 ? vec : "");
-    if (cl_run(c, log, "configuring the firmware", err)) return -1;
-    cl_add(c, "%s", KML_MEASURE_CMAKE);
-    cl_add(c, "--build");
-    cl_add(c, "%s", fw);
-    cl_add(c, "--target");
-    cl_add(c, "%s", windows > 0 ? "fw_model_0" : "fw_model");
-    if (cl_run(c, log, "building the firmware", err)) return -1;
+    /* 2. the firmware (cross). When the image does not fit the target's flash, try again with
+     * fewer extra windows, then without the header's own test window (its arrays drop out). */
+    const int tries[][2] = {{max_windows, 1}, {max_windows / 4, 1}, {1, 1}, {max_windows, 0}, {1, 0}};
+    int windows = 0, selftest = 1, built = 0;
+    long over = 0;
+    for (size_t k = 0; k < sizeof tries / sizeof tries[0] && !built; k++) {
+        windows = tries[k][0] < max_windows ? tries[k][0] : max_windows;
+        selftest = tries[k][1];
+        if (!selftest && windows < 1) continue;
+        if (k > 0 && windows == tries[k - 1][0] && selftest == tries[k - 1][1]) continue;
+        if (windows > 0) {
+            kml_rng rng; /* same seed: a smaller set is a prefix of the larger one */
+            kml_rng_seed(&rng, o->seed);
+            if (kml_measure_write_vectors(vec, 0, windows, T, (int)D, (int)q_in, &rng, err)) return -1;
+        }
+        cl_add(c, "%s", KML_MEASURE_CMAKE);
+        cl_add(c, "-S%s/examples/firmware", KML_MEASURE_SOURCE_DIR);
+        cl_add(c, "-B%s", fw);
+        cl_add(c, "-DCMAKE_TOOLCHAIN_FILE=%s/cmake/%s", KML_MEASURE_SOURCE_DIR,
+               avr ? "avr-gcc.cmake" : "arm-none-eabi.cmake");
+        cl_add(c, "-DCMAKE_BUILD_TYPE=MinSizeRel");
+        cl_add(c, "-DKML_MODEL_HEADER=%s", header);
+        cl_add(c, "-DKML_MODEL_NAME=%s", o->name);
+        cl_add(c, "-DKML_VECTORS_HEADERS=%s", windows > 0 ? vec : "");
+        cl_add(c, "-DKML_NO_SELFTEST=%s", selftest ? "OFF" : "ON");
+        if (cl_run(c, log, "configuring the firmware", err)) return -1;
+        long mark = file_size(log);
+        cl_add(c, "%s", KML_MEASURE_CMAKE);
+        cl_add(c, "--build");
+        cl_add(c, "%s", fw);
+        cl_add(c, "--target");
+        cl_add(c, "%s", windows > 0 ? "fw_model_0" : "fw_model");
+        if (cl_run(c, log, "building the firmware", err) == 0) {
+            built = 1;
+        } else if (!log_overflowed(log, mark, &over)) {
+            return -1;
+        }
+    }
+    if (!built)
+        return kml_error_set(err, "measure: the firmware does not fit the %s's flash even with one test window and "
+                                  "without the header's test data (over by %ld bytes)",
+                             kml_target_name(o->target), over);
     if (windows == 0) snprintf(elf, sizeof elf, "%s/fw_model.elf", fw);
+    r->extra_windows = windows;
 
     cl_add(c, "%s", KML_MEASURE_HOST_CC);
     cl_add(c, "-std=c11");
@@ -307,6 +355,7 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
     cl_add(c, "-DKML_MODEL_HEADER=\"%s\"", header);
     cl_add(c, "-DKML_MODEL_NAME=%s", o->name);
     if (windows > 0) cl_add(c, "-DKML_VECTORS_HEADER=\"%s\"", vec);
+    if (!selftest) cl_add(c, "-DKML_NO_SELFTEST");
     cl_add(c, "-o%s", host);
     cl_add(c, "%s/examples/firmware/model_main.c", KML_MEASURE_SOURCE_DIR);
     cl_add(c, "%s/examples/firmware/board_host.c", KML_MEASURE_SOURCE_DIR);
@@ -349,8 +398,8 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
              selfcheck = 0;
     bad = report_u64(rep, "flash_bytes", &flash) || report_u64(rep, "ram_static_bytes", &ram_static) ||
           report_u64(rep, "stack_peak_bytes", &stack) || report_u64(rep, "cycles_per_step", &step) ||
-          report_u64(rep, "windows_agree", &agree) || report_u64(rep, "windows_n", &n) ||
-          report_u64(rep, "device_selfcheck", &selfcheck);
+          report_u64(rep, "windows_agree", &agree) || report_u64(rep, "windows_n", &n);
+    if (selftest) bad |= report_u64(rep, "device_selfcheck", &selfcheck);
     bad |= report_u64(rep, "vectors_bytes", &vec_bytes);
     if (windows > 0) bad |= report_u64(rep, "cycles_per_window", &window);
     if (!avr) report_u64(rep, "insns_per_step", &insns);
@@ -368,7 +417,7 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
     r->cycles_exact = avr;
     r->agree = (int)agree;
     r->n = (int)n;
-    r->selfcheck = (int)selfcheck;
+    r->selfcheck = selftest ? (int)selfcheck : -1;
     r->fits = r->flash_bytes <= 32768u && r->ram_bytes <= 2048u;
     return 0;
 }
@@ -385,8 +434,14 @@ int kml_measure(const kml_measure_opts *o, kml_measure_result *r, kml_error *err
     cmdline *c = calloc(1, sizeof *c);
     int rc = c ? measure_in(o, r, r->work_dir, c, err) : kml_error_set(err, "measure: out of memory");
     free(c);
-    if (rc == 0 && !o->keep) remove_tree(r->work_dir);
-    else if (rc != 0) kml_error_prefix(err, "work folder %s kept", r->work_dir), rc = -1;
+    char log[sizeof r->work_dir + 16];
+    snprintf(log, sizeof log, "%s/measure.log", r->work_dir);
+    if (rc != 0 && access(log, R_OK) == 0) {
+        /* a tool failed: keep its log for the user */
+        kml_error_prefix(err, "work folder %s kept", r->work_dir);
+    } else if (!o->keep) {
+        remove_tree(r->work_dir);
+    }
     return rc;
 }
 
@@ -406,5 +461,6 @@ void kml_measure_print(FILE *f, const kml_measure_result *r)
     fprintf(f, "agree=%d\n", r->agree);
     fprintf(f, "n=%d\n", r->n);
     fprintf(f, "selfcheck=%d\n", r->selfcheck);
+    fprintf(f, "extra_windows=%d\n", r->extra_windows);
     fprintf(f, "fits=%d\n", r->fits);
 }

@@ -17,6 +17,8 @@
  *      Cortex-M0+ cycles estimated from the TRM timings, quoted at 48 MHz);
  *   4. compares every window's result with the host build (cmake/run_sim.cmake) and reads the
  *      sizes (avr-size / arm-none-eabi-size).
+ * When the image would not fit the target's flash, it is rebuilt with fewer extra windows, then
+ * without the header's own test window (selfcheck = -1), before giving up.
  * The paths of the source tree, the harness, the plugin and the tools are fixed when kiloml is
  * built (cmake/firmware.cmake); kml_measure_available says whether they were found.
  */
@@ -56,7 +58,9 @@ typedef struct kml_measure_result {
     int cycles_exact;           /* 1: simulated cycles (AVR); 0: estimate from instruction timings */
     int agree;                  /* windows whose device result equals the host build's */
     int n;                      /* windows compared (the header's test input + the extra ones) */
-    int selfcheck;              /* 1: the device reproduced the header's expected test output */
+    int selfcheck;              /* 1: the device reproduced the header's expected test output,
+                                   0: it did not, -1: not run (the test data did not fit) */
+    int extra_windows;          /* extra test windows that fitted beside the firmware */
     int fits;                   /* flash <= 32768 and RAM <= 2048 */
     char work_dir[256];         /* where it was built (removed unless opts.keep) */
 } kml_measure_result;
