@@ -9,7 +9,7 @@ PACKAGES=(
   libopenblas-dev libhdf5-dev libcsv-dev libcmocka-dev libcjson-dev
   gcc-avr avr-libc simavr libsimavr-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
-  valgrind
+  valgrind jq
 )
 
 missing=()
