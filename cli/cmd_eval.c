@@ -19,7 +19,10 @@ static const char usage[] =
     "usage: kiloml eval MODEL.kml --data FILE [data options] [--json]\n\n"
     "Accuracy of the model on the test split of the data, the confusion matrix (rows: true class,\n"
     "columns: predicted) and the recall of each class.\n"
-    "  --json     one JSON object on stdout: accuracy, n, params, model_bytes, nnz, recall, confusion\n\n" KML_DATA_HELP;
+    "  --json     one JSON object on stdout: accuracy, n, params, model_bytes, nnz, recall, confusion\n"
+    "A quantized model (written by kiloml quantize or train --qat) is run with the integer kernels:\n"
+    "float and integer accuracy side by side, the disagreements, the exported bytes and the paper's\n"
+    "count (--json: accuracy (integer), float_accuracy, disagreements, model_bytes, paper_bytes, nnz, n).\n\n" KML_DATA_HELP;
 
 enum { O_JSON = 1, O_HELP };
 

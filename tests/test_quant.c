@@ -365,6 +365,32 @@ static void test_file_round_trip(void **state)
     free(p1);
     free(p2);
     kml_qmodel_free(&back);
+    /* damaged /quant groups are refused with the place named: a format out of range, a row index
+     * beyond the matrix (caught by deploy's validation) */
+    {
+        hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        hid_t g = H5Gopen2(f, "quant", H5P_DEFAULT);
+        long long bad = 20;
+        hid_t a = H5Aopen(g, "q_g", H5P_DEFAULT);
+        H5Awrite(a, H5T_NATIVE_LLONG, &bad);
+        H5Aclose(a);
+        H5Gclose(g);
+        H5Fclose(f);
+        assert_int_equal(kml_qmodel_read(path, &back, &err), -1);
+        assert_non_null(strstr(err.msg, "q_g"));
+        assert_int_equal(kml_model_file_write(path, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
+        f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+        hid_t d = H5Dopen2(f, "quant/U/idx", H5P_DEFAULT);
+        uint8_t *idx = malloc(qm.q.U.a.nnz);
+        memcpy(idx, qm.q.U.a.idx8, qm.q.U.a.nnz);
+        idx[0] = 200; /* U has 16 rows */
+        H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, idx);
+        free(idx);
+        H5Dclose(d);
+        H5Fclose(f);
+        assert_int_equal(kml_qmodel_read(path, &back, &err), -1);
+        assert_non_null(strstr(err.msg, "KML_E_INDEX"));
+    }
     /* a float-only file: a clear refusal */
     assert_int_equal(kml_model_file_write(path, &m, NULL, NULL, NULL, &err), 0);
     assert_int_equal(kml_qmodel_file_has(path), 0);

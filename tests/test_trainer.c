@@ -197,6 +197,17 @@ static void variable_length_reads_last_valid_step(void **state)
     kml_error err = {{0}};
     if (kml_train(&tc, &d, &m, &s, &err)) fail_msg("%s", err.msg);
     assert_true(s.test_accuracy >= 0.97);
+    /* data that does not fit the model is refused with a reason */
+    kml_dataset wrong = d.test;
+    wrong.F = 3;
+    wrong.n = 2;
+    double acc;
+    assert_int_equal(kml_evaluate(&m, &wrong, &acc, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "features per step"));
+    wrong = d.test;
+    wrong.y[0] = 7;
+    assert_int_equal(kml_evaluate(&m, &wrong, &acc, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "label 7"));
     kml_model_free(&m);
     kml_data_free(&d);
 }

@@ -37,9 +37,10 @@ int kml_qmodel_supported(const kml_model *m, kml_error *err)
     if (m->norm.mean && m->norm.mode != KML_NORM_PER_FEATURE)
         return kml_error_set(err, "the integer path normalises per feature; this model was trained with "
                                   "per-step normalisation");
-    if (c->H > 255 || c->D > 4096 || c->C > 255)
-        return kml_error_set(err, "dimensions D = %d, H = %d, C = %d are beyond the integer runtime", c->D, c->H,
-                             c->C);
+    if (c->H > 65535 || c->D > 65535 || c->C > 65535 || c->rank_w > 255 || c->rank_u > 255)
+        return kml_error_set(err, "dimensions D = %d, H = %d, C = %d, ranks %d / %d are beyond the integer runtime "
+                                  "(16-bit dimensions, ranks up to 255)",
+                             c->D, c->H, c->C, c->rank_w, c->rank_u);
     return 0;
 }
 

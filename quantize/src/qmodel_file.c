@@ -295,7 +295,7 @@ static int read_group(rctx *c, hid_t g, kml_qmodel *qm)
     static const char *names[] = {"D", "H", "C", "rank_w", "rank_u", "q_in", "q_x", "q_h", "q_a", "q_g",
                                   "q_mid_w", "q_mid_u", "norm_shift", "s_alpha", "s_beta", "s_zeta", "s_nu"};
     static const long lo[] = {1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
-    static const long hi[] = {4096, 255, 255, 255, 255, 15, 15, 15, 26, 14, 15, 15, 30, 16384, 16384, 16384, 16384};
+    static const long hi[] = {65535, 65535, 65535, 255, 255, 15, 15, 15, 26, 14, 15, 15, 30, 16384, 16384, 16384, 16384};
     for (int i = 0; i < 17; i++)
         if (rattr_int(c, g, w, names[i], lo[i], hi[i], &v[i])) return -1;
     q->version = KML_DEPLOY_FORMAT_VERSION;

@@ -7,13 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char magic[8] = {'K', 'M', 'L', 'S', 'T', 'A', 'T', '1'};
+static const char magic[8] = {'K', 'M', 'L', 'S', 'T', 'A', 'T', '2'};
 
 typedef struct {
     int64_t fp[KML_STATE_FP];
     int32_t epochs_done, best_epoch, iht_have_support, pad;
     int64_t step, skipped, opt_t, opt_skipped, opt_clipped, iht_thresholds;
-    double best_val;
+    double best_val, best_loss;
     uint64_t rng[4];
 } fixed_part;
 
@@ -31,6 +31,7 @@ static void to_fixed(const kml_train_state *s, fixed_part *f)
     f->opt_clipped = s->opt_clipped;
     f->iht_thresholds = s->iht_thresholds;
     f->best_val = s->best_val;
+    f->best_loss = s->best_loss;
     memcpy(f->rng, s->rng, sizeof f->rng);
 }
 
@@ -90,6 +91,7 @@ int kml_train_state_read(const char *path, kml_train_state *s, kml_error *err)
         s->opt_clipped = fx.opt_clipped;
         s->iht_thresholds = fx.iht_thresholds;
         s->best_val = fx.best_val;
+        s->best_loss = fx.best_loss;
         memcpy(s->rng, fx.rng, sizeof s->rng);
     }
     fclose(f);

@@ -15,7 +15,7 @@ typedef struct kml_train_state {
     int64_t fp[KML_STATE_FP];   /* fingerprint of the run configuration; must match to resume */
     int32_t epochs_done, best_epoch, iht_have_support, pad;
     int64_t step, skipped, opt_t, opt_skipped, opt_clipped, iht_thresholds;
-    double best_val;
+    double best_val, best_loss;
     uint64_t rng[4];
     /* arrays (not owned): sizes are part of the fingerprint */
     int32_t *order; size_t n_order;

@@ -74,15 +74,27 @@ static int32_t argmax(const float *v, int C)
     return k;
 }
 
-static void predict_ws(const kml_model *m, const kml_dataset *d, int32_t *pred, fwd_ws *w, int *idx)
+/* Predictions for every series of d; returns the mean cross-entropy against d->y. */
+static double predict_ws(const kml_model *m, const kml_dataset *d, int32_t *pred, fwd_ws *w, int *idx)
 {
+    int C = m->cfg.C;
+    double loss = 0.0;
     for (int s = 0; s < d->n; s += w->B) {
         int b = d->n - s < w->B ? d->n - s : w->B;
         for (int i = 0; i < b; i++) idx[i] = s + i;
         gather(d, idx, b, w);
         forward_batch(m, d->T, b, w);
-        for (int i = 0; i < b; i++) pred[s + i] = argmax(w->logits + (size_t)i * m->cfg.C, m->cfg.C);
+        for (int i = 0; i < b; i++) {
+            const float *z = w->logits + (size_t)i * C;
+            int32_t k = argmax(z, C);
+            pred[s + i] = k;
+            double se = 0.0;
+            for (int c = 0; c < C; c++) se += exp((double)z[c] - (double)z[k]);
+            int32_t y = d->y[s + i];
+            if (y >= 0 && y < C) loss += log(se) + (double)z[k] - (double)z[y];
+        }
     }
+    return d->n ? loss / d->n : 0.0;
 }
 
 static double accuracy_of(const kml_dataset *d, const int32_t *pred)
@@ -310,7 +322,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     kml_rng_seed(&rng, tc->seed ^ 0x6b696c6f6d6c2121ull);   /* minibatch order: its own stream */
     for (int i = 0; i < r.fit.n; i++) order[i] = i;
     memcpy(best, r.m.block, P * sizeof(float));
-    double best_val = -1.0;
+    double best_val = -1.0, best_loss = 0.0;
     int best_epoch = 0, e0 = 0;
     long step = 0, skipped = 0, warned = 0;
     pg.batches = per_epoch;
@@ -332,6 +344,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         e0 = st.epochs_done;
         best_epoch = st.best_epoch;
         best_val = st.best_val;
+        best_loss = st.best_loss;
         step = (long)st.step;
         skipped = (long)st.skipped;
         opt.t = (long)st.opt_t;
@@ -348,7 +361,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         kml_progress_note(&pg, "resuming from %s after epoch %d of %d", tc->state_path, e0, tc->epochs);
     }
     if (tc->log && e0 == 0)
-        fprintf(tc->log, "epoch,lr,train_loss,train_accuracy,val_accuracy,best_val_accuracy,phase,skipped_steps,"
+        fprintf(tc->log, "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,best_val_accuracy,phase,skipped_steps,"
                          "clipped_steps,grad_norm_mean,grad_norm_max,seconds,samples_per_second\n");
 
     for (int e = e0; e < tc->epochs; e++) {
@@ -411,18 +424,20 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
             goto done;
         }
         /* model selection on validation; with IHT only models of the sparse phase are eligible */
-        double val = -1.0;
+        double val = -1.0, val_loss = 0.0;
         int qat_epoch = tc->qat.fake && e >= tc->qat.start_epoch;
         if (r.val.n) {
             if (qat_epoch) tc->qat.fake(&r.m, tc->qat.ctx);
-            predict_ws(&r.m, &r.val, pred, &w, eidx);
+            val_loss = predict_ws(&r.m, &r.val, pred, &w, eidx);
             if (qat_epoch) tc->qat.restore(&r.m, tc->qat.ctx);
             val = accuracy_of(&r.val, pred);
         }
         int eligible = (!iht.enabled || kml_iht_phase(&iht, step - 1) == 2) && (!tc->qat.fake || qat_epoch);
         int is_best = 0;
-        if (eligible && (best_epoch == 0 || val > best_val || (!r.val.n))) {
+        /* ties in accuracy (common once validation saturates) go to the lower validation loss */
+        if (eligible && (best_epoch == 0 || val > best_val || (val == best_val && val_loss < best_loss) || !r.val.n)) {
             best_val = val;
+            best_loss = val_loss;
             best_epoch = e + 1;
             memcpy(best, r.m.block, P * sizeof(float));
             is_best = 1;
@@ -432,8 +447,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         kml_progress_epoch(&pg, e, lr, tr_loss, tr_acc, val, is_best, sps, skipped);
         if (tc->log) {
             fprintf(tc->log, "%d,%.6g,%.6f,%.6f,", e + 1, lr, tr_loss, tr_acc);
-            if (val >= 0) fprintf(tc->log, "%.6f,%.6f,", val, best_val);
-            else fprintf(tc->log, ",,");
+            if (val >= 0) fprintf(tc->log, "%.6f,%.6f,%.6f,", val_loss, val, best_val);
+            else fprintf(tc->log, ",,,");
             fprintf(tc->log, "%d,%ld,%ld,%.4g,%.4g,%.3f,%.1f\n", kml_iht_phase(&iht, step - 1) + 1, skipped, opt.clipped,
                     gn_n ? gn_sum / gn_n : 0.0, gn_max, secs, sps);
             fflush(tc->log);
@@ -447,6 +462,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
             st.epochs_done = e + 1;
             st.best_epoch = best_epoch;
             st.best_val = best_val;
+            st.best_loss = best_loss;
             st.step = step;
             st.skipped = skipped;
             st.opt_t = opt.t;
