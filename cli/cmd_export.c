@@ -229,7 +229,7 @@ int kml_cmd_export(int argc, char **argv)
     kml_header_opts opt;
     kml_header_opts_init(&opt);
     const char *out = NULL;
-    int c, force_float = 0, measure = 0, json = 0, n_windows = 100;
+    int c, force_float = 0, measure = 0, json = 0, n_windows = 100, windows_given = 0;
     kml_data_opts dopt;
     kml_data_opts_init(&dopt);
     kml_error err = {{0}};
@@ -245,6 +245,7 @@ int kml_cmd_export(int argc, char **argv)
         if (dr > 0) continue;
         switch (c) {
         case OPT_WINDOWS:
+            windows_given = 1;
             n_windows = (int)strtol(optarg, &end, 10);
             if (*end || end == optarg || n_windows < 0 || n_windows > 65535) {
                 fprintf(stderr, "kiloml: export: --windows expects an integer in 0..65535 (0 = all), got '%s'\n", optarg);
@@ -290,6 +291,10 @@ int kml_cmd_export(int argc, char **argv)
         return 2;
     }
     const char *in = argv[optind];
+    if (windows_given && !dopt.path) {
+        fprintf(stderr, "kiloml: export: --windows counts test windows of --data FILE; give --data too\n");
+        return 2;
+    }
     if (dopt.path && !measure) {
         fprintf(stderr, "kiloml: export: --data is for --measure (test windows to run on the simulated chip)\n");
         return 2;
@@ -307,6 +312,16 @@ int kml_cmd_export(int argc, char **argv)
     if (!opt.class_names && m.class_names) opt.class_names = (const char *const *)m.class_names;
     kml_header_figures fig;
     int rc, integer = 0;
+    if (dopt.path && (force_float
+#ifdef KML_EXPORT_INTEGER
+                      || kml_qmodel_file_has(in) != 1
+#endif
+                      )) {
+        fprintf(stderr, "kiloml: export: --data runs the integer model on real windows, but %s\n",
+                force_float ? "--float was given" : "the file holds no integer model (/quant: kiloml quantize or train --qat writes one)");
+        kml_model_free(&m);
+        return 1;
+    }
     kml_data data;
     int have_data = 0;
     export_windows ew;
@@ -317,11 +332,11 @@ int kml_cmd_export(int argc, char **argv)
         integer = 1;
         rc = kml_qmodel_read(in, &qm, &err);
         if (rc == 0) {
-            rc = kml_header_write_q(out, &qm.q, &opt, &fig, &err);
-            if (rc == 0 && dopt.path) {
+            if (dopt.path) { /* the data first: no header is written when it does not fit the model */
                 rc = prepare_windows(&qm, &dopt, n_windows, &data, &ew, &err);
                 have_data = rc == 0;
             }
+            if (rc == 0) rc = kml_header_write_q(out, &qm.q, &opt, &fig, &err);
             kml_qmodel_free(&qm);
         }
     } else
@@ -329,10 +344,6 @@ int kml_cmd_export(int argc, char **argv)
         rc = kml_header_write_model(out, &m, &opt, &fig, &err);
     (void)force_float;
     kml_model_free(&m);
-    if (rc == 0 && dopt.path && !integer)
-        rc = kml_error_set(&err, "export: --data runs the integer model on real windows, but %s holds no integer model "
-                                 "(/quant; kiloml quantize or train --qat writes one)%s",
-                           in, force_float ? " or --float was given" : "");
     if (rc) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
         if (have_data) free_windows(&data, &ew);
