@@ -4,16 +4,16 @@
 # MI / early / total computation savings; then the mean and spread beside the target.
 #
 #   bash bench/emi_targets.sh                                  both targets, 3 seeds
-#   SEEDS="0 1" EPOCHS=10 bash bench/emi_targets.sh har6-emi-fastgrnn16
+#   SEEDS="0 1" EPOCHS=5 bash bench/emi_targets.sh har6-emi-fastgrnn16
 #
 # Environment: KILOML (default build/cli/kiloml), DATA (default /work/shared/datasets or
-# $KML_SHARED_DATASETS), EPOCHS per round (default 10), ROUNDS (default 4), SEEDS (default
+# $KML_SHARED_DATASETS), EPOCHS per round (default 15), ROUNDS (default 4), SEEDS (default
 # "0 1 2"), THREADS (default 1), P (default 0.99), OUT (default bench/out). Runs are niced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 KILOML=${KILOML:-build/cli/kiloml}
 DATA=${DATA:-${KML_SHARED_DATASETS:-/work/shared/datasets}}
-EPOCHS=${EPOCHS:-10}
+EPOCHS=${EPOCHS:-15}
 ROUNDS=${ROUNDS:-4}
 SEEDS=${SEEDS:-"0 1 2"}
 THREADS=${THREADS:-1}

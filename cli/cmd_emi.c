@@ -10,13 +10,15 @@
 #include "commands.h"
 #include "data_args.h"
 #include "kiloml/emi_file.h"
+#include "kiloml/emi_q.h"
 #include "kiloml/emi_train.h"
 #include "kiloml/model_file.h"
+#include "kiloml/quantize.h"
 
 enum {
     O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
-    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY
+    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS
 };
 
 static const char train_help[] =
@@ -64,7 +66,10 @@ static const char eval_help[] =
     "(default 0.99), the multiple-instance, early and total computation savings, and a sweep over\n"
     "the threshold (accuracy against the fraction of steps run). --k overrides the model's k.\n"
     "--val-groups LIST leaves out the test series of these --group ids (the validation set of\n"
-    "`kiloml emi train --val-groups`), so the same test set is evaluated.\n\n" KML_DATA_HELP;
+    "`kiloml emi train --val-groups`), so the same test set is evaluated.\n"
+    "--integer also quantizes the model (kiloml quantize's procedure, calibrated on the training\n"
+    "split; --bits 8|16, default 16) and streams the test series through the device's integer EMI\n"
+    "code (the same accuracy and step counts as the device, bit for bit).\n\n" KML_DATA_HELP;
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
@@ -361,13 +366,15 @@ static int emi_eval(int argc, char **argv)
         {"threshold", required_argument, NULL, O_THRESH},
         {"k", required_argument, NULL, O_K},
         {"val-groups", required_argument, NULL, O_VALGROUPS},
+        {"integer", no_argument, NULL, O_INTEGER},
+        {"bits", required_argument, NULL, O_BITS},
         {"json", no_argument, NULL, O_JSON},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0}};
     kml_data_opts dopts;
     kml_data_opts_init(&dopts);
     double thr = 0.99;
-    int k = 0, json = 0, c;
+    int k = 0, json = 0, integer = 0, bits = 16, c;
     const char *val_groups = NULL;
     kml_error err = {0};
     optind = 1;
@@ -383,6 +390,14 @@ static int emi_eval(int argc, char **argv)
         case O_THRESH: bad = parse_double("--threshold", optarg, 0, 1, &thr); break;
         case O_K: bad = parse_int("--k", optarg, 1, 255, &k); break;
         case O_VALGROUPS: val_groups = optarg; break;
+        case O_INTEGER: integer = 1; break;
+        case O_BITS:
+            bad = parse_int("--bits (8 or 16)", optarg, 8, 16, &bits);
+            if (!bad && bits != 8 && bits != 16) {
+                fprintf(stderr, "kiloml: --bits expects 8 or 16, got '%s'\n", optarg);
+                bad = -1;
+            }
+            break;
         case O_JSON: json = 1; break;
         case O_HELP: fputs(eval_help, stdout); return 0;
         default: fprintf(stderr, "kiloml: emi eval: unknown option (see kiloml emi eval --help)\n"); return 2;
@@ -414,6 +429,9 @@ static int emi_eval(int argc, char **argv)
     int rc = 1;
     kml_bags b = {0};
     kml_dataset dropped = {0};
+    kml_emi_result qres[2];
+    kml_qmodel qm;
+    int have_q = 0;
     enum { NS = 9 };
     if (val_groups && split_test_groups(&data, val_groups, &dropped, &err) != 0) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
@@ -429,6 +447,19 @@ static int emi_eval(int argc, char **argv)
     if (data.C > m.cfg.C) {
         fprintf(stderr, "kiloml: %s has %d classes; the model knows %d\n", dopts.path, data.C, m.cfg.C);
         goto done;
+    }
+    if (integer) {
+        kml_quant_opts qo;
+        kml_quant_opts_init(&qo);
+        qo.bits = bits;
+        kml_quant_report qrep;
+        float qp[2] = {(float)thr, 2.0f};
+        if (kml_quantize(&m, &data.train, &qo, &qm, &qrep, &err) != 0 ||
+            kml_emi_qevaluate(&qm, &data.test, a.window, a.stride, k, a.negative, qp, 2, qres, &err) != 0) {
+            fprintf(stderr, "kiloml: %s\n", err.msg);
+            goto done;
+        }
+        have_q = 1;
     }
     if (m.norm.mean) {
         if (m.norm.mode == KML_NORM_PER_STEP && m.norm.T != data.test.T) {
@@ -466,6 +497,14 @@ static int emi_eval(int argc, char **argv)
             cJSON_AddNumberToObject(e, "total_savings", res[i].savings.total);
             cJSON_AddItemToArray(sw, e);
         }
+        if (have_q) {
+            cJSON *q = cJSON_AddObjectToObject(o, "integer");
+            cJSON_AddNumberToObject(q, "bits", bits);
+            cJSON_AddNumberToObject(q, "accuracy", qres[0].accuracy);
+            cJSON_AddNumberToObject(q, "early_savings", qres[0].savings.early);
+            cJSON_AddNumberToObject(q, "total_savings", qres[0].savings.total);
+            cJSON_AddNumberToObject(q, "accuracy_no_early_exit", qres[1].accuracy);
+        }
         char *s = cJSON_Print(o);
         printf("%s\n", s);
         free(s);
@@ -477,6 +516,11 @@ static int emi_eval(int argc, char **argv)
                "saved %.2f %%\n\n",
                thr, 100 * res[0].accuracy, 100 * res[0].savings.mi, 100 * res[0].savings.early,
                100 * res[0].savings.total);
+        if (have_q)
+            printf("integer model (%d-bit weights, the device's stream): accuracy %.2f %% at %.4g with %.2f %% "
+                   "early savings (%.2f %% total); %.2f %% without early exit\n\n",
+                   bits, 100 * qres[0].accuracy, thr, 100 * qres[0].savings.early, 100 * qres[0].savings.total,
+                   100 * qres[1].accuracy);
         printf("  threshold  accuracy  steps run  total saved\n");
         for (int i = 1; i <= NS; i++) {
             char t[16];
@@ -488,6 +532,7 @@ static int emi_eval(int argc, char **argv)
     }
     rc = 0;
 done:
+    if (have_q) kml_qmodel_free(&qm);
     kml_dataset_free(&dropped);
     kml_bags_free(&b);
     kml_data_free(&data);

@@ -160,6 +160,30 @@ static void validation_groups(void **state)
     assert_non_null(strstr(slurp("err.txt"), "no test series"));
 }
 
+/* --integer: the model quantized and streamed through the device's integer EMI code; trained with
+ * the piecewise-linear nonlinearities the integer path uses, it keeps the float model's accuracy */
+static void integer_path(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --rounds 2 --epochs 5 "
+                         "--hidden 8 --batch 50 --gate-nonlin quantsigm --update-nonlin quanttanh --threads 1 "
+                         "--quiet -o " DIR "/q.kml"),
+                     0);
+    assert_int_equal(run("emi eval " DIR "/q.kml " DATA " --threshold 0.9 --integer --json"), 0);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "integer");
+    assert_non_null(q);
+    double fa = num(o, "accuracy"), qa = num(q, "accuracy"), qe = num(q, "early_savings");
+    print_message("  float %.3f, integer %.3f (early savings %.3f vs %.3f)\n", fa, qa, qe, num(o, "early_savings"));
+    assert_true(fa >= 0.85);
+    assert_true(qa >= fa - 0.05);
+    assert_true(qe > 0.0 && qe < 1.0);
+    assert_int_equal((int)num(q, "bits"), 16);
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/q.kml " DATA " --integer --bits 12"), 2);
+}
+
 static void bad_models(void **state)
 {
     (void)state;
@@ -176,6 +200,7 @@ int main(void)
         cmocka_unit_test(negative_class_required),
         cmocka_unit_test(train_then_eval),
         cmocka_unit_test(validation_groups),
+        cmocka_unit_test(integer_path),
         cmocka_unit_test(bad_models),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

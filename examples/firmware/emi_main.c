@@ -6,7 +6,9 @@
  * not); each bag is decided with k = 2 and no negative class. Every line but info_*
  * must equal the host build's (same deploy/ code).
  *
- * Build-time inputs as model_main.c (KML_MODEL_HEADER, KML_MODEL_NAME, KML_VECTORS_HEADER).
+ * Build-time inputs as model_main.c (KML_MODEL_HEADER, KML_MODEL_NAME, KML_VECTORS_HEADER; without
+ * vectors, the header's own test input is the one bag), and KML_EMI_WINDOW, KML_EMI_STRIDE,
+ * KML_EMI_P_Q15 to override the defaults.
  * Region 5 = one whole bag (every push, the instances, the decision).
  * Output: "init=<status>", "b<i>=<label>|<instance classes>|<steps run>", "steps=<run>/<full>", DONE.
  */
@@ -18,7 +20,9 @@
 #include "out.h"
 
 #include KML_MODEL_HEADER
+#ifdef KML_VECTORS_HEADER
 #include KML_VECTORS_HEADER
+#endif
 
 #define KML_CAT_(a, b) a##b
 #define KML_CAT(a, b) KML_CAT_(a, b)
@@ -26,6 +30,14 @@
 #define STATE_ELEMS KML_CAT(KML_MODEL_NAME, _STATE_ELEMS)
 #define SCRATCH_ELEMS KML_CAT(KML_MODEL_NAME, _SCRATCH_ELEMS)
 #define N_CLASSES KML_CAT(KML_MODEL_NAME, _C)
+
+#ifndef KML_VECTORS_HEADER /* one bag: the header's own test input */
+#define KML_VEC_FIRST 0
+#define KML_VEC_N 1
+#define KML_VEC_T KML_CAT(KML_MODEL_NAME, _TEST_T)
+#define KML_VEC_D KML_CAT(KML_MODEL_NAME, _D)
+#define kml_vec_x KML_CAT(KML_MODEL_NAME, _TEST_X)
+#endif
 
 #ifndef KML_EMI_WINDOW
 #define KML_EMI_WINDOW 12
