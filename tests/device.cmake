@@ -112,6 +112,16 @@ kml_device_model(dev_fastgrnn WINDOWS 100 PER_FILE 25 T 32 D 9
 kml_device_model(dev_fastrnn WINDOWS 100 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastrnn --H 16 --C 2 --seed 12)
 
+# Pruned models whose walked factors (W2 / U2, or W / U at full rank) are all sparse int8 with
+# uint8 indices: the step's inline column kernel (the Thumb-1 loop on the M0+, including the
+# n mod 4 entry blocks: columns of 1..many nonzeros), written in place (low rank) or through
+# scratch (full rank). 25 windows of 32 steps each, one image per target.
+kml_device_model(dev_sparse_grnn WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
+                            --density-u 30 --seed 13)
+kml_device_model(dev_sparse_rnn WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastrnn --H 24 --C 2 --density-w 50 --density-u 25 --seed 14)
+
 # `kiloml export MODEL.kml --target T --measure --json` end to end, on the float model that
 # test_measure writes (measure_model.kml).
 if(TARGET kiloml AND TARGET test_measure)

@@ -35,7 +35,9 @@ static inline int32_t mac_i16(int32_t acc, int16_t w, int16_t x)
  * about 70 for the C loop. It computes the same integer as the C loop (kml_mat_dot_col_q's tests and
  * the firmware's host-vs-device comparisons check it). KML_NO_ASM selects the C loop. */
 #if defined(__AVR__) && !defined(__AVR_HAVE_ELPM__) && !defined(KML_NO_ASM)
-static int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
+/* Never inlined: the loops pin X and Z, which an inlining caller (-O2/-O3) may hold itself. */
+#define KML_AVR_ASM_FN_ static __attribute__((noinline))
+KML_AVR_ASM_FN_ int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
 {
     int32_t acc;
     uint8_t wv, xl, xh, t;
@@ -76,7 +78,7 @@ static int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
 /* Sparse int8 column with uint8 row indices: the hot loop of a pruned model. Per nonzero: two lpm
  * (value and index, Z switched between the two streams), the address of x[idx], two ld, then the
  * same mulsu/muls accumulation as dot_dense_i8. */
-static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
+KML_AVR_ASM_FN_ int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
 {
     int32_t acc;
     uint8_t wv, xl, xh, t, zero;
@@ -115,11 +117,12 @@ static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16
                      "add %B[acc], r0\n\t"
                      "adc %C[acc], r1\n\t"
                      "adc %D[acc], %[t]\n\t"
-                     "sbiw %[n], 1\n\t"
+                     "subi %A[n], 1\n\t"
+                     "sbci %B[n], 0\n\t"
                      "brne 1b\n\t"
                      "clr __zero_reg__\n\t"
                      : [acc] "=&r"(acc), [wv] "=&a"(wv), [xl] "=&a"(xl), [xh] "=&d"(xh), [t] "=&r"(t),
-                       [zero] "=&r"(zero), [n] "+w"(n), [ip] "+r"(idx), [wp] "+r"(w)
+                       [zero] "=&r"(zero), [n] "+d"(n), [ip] "+r"(idx), [wp] "+r"(w)
                      : [xb] "r"(x)
                      : "r0", "r26", "r27", "r30", "r31", "memory");
     return acc;
@@ -128,7 +131,7 @@ static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16
 /* Dense int16 column: w * x = (wh*xh << 16) + ((wh*xl + wl*xh) << 8) + wl*xl with one `mul`, two
  * `mulsu` and one `muls` (hi bytes signed, lo bytes unsigned): about 40 cycles per MAC against about
  * 74 for the C loop's __mulhisi3 call. */
-static int32_t dot_dense_i16(const int16_t *w, const int16_t *x, uint16_t n)
+KML_AVR_ASM_FN_ int32_t dot_dense_i16(const int16_t *w, const int16_t *x, uint16_t n)
 {
     int32_t acc;
     uint8_t wl, wh, xl, xh, t, zero;
@@ -183,13 +186,22 @@ static int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
     return acc;
 }
 
+#if defined(__ARM_ARCH_6M__) && !defined(KML_NO_ASM)
+/* ARMv6-M: the inline Thumb-1 loop of kml_internal.h */
+static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
+{
+    return kml_dot_sp8_end_(w + n, idx + n, x, -(int32_t)n);
+}
+#else
+/* C reference (host, AVR with KML_NO_ASM, ARM with KML_NO_ASM): pointer walking, no index arithmetic. */
 static int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
 {
     int32_t acc = 0;
-    uint16_t k;
-    for (k = 0; k < n; k++) acc = mac_i8(acc, KML_READ_I8(w + k), x[KML_READ_U8(idx + k)]);
+    const int8_t *end = w + n;
+    for (; w != end; w++, idx++) acc = mac_i8(acc, KML_READ_I8(w), x[KML_READ_U8(idx)]);
     return acc;
 }
+#endif
 
 static int32_t dot_dense_i16(const int16_t *w, const int16_t *x, uint16_t n)
 {
@@ -200,36 +212,129 @@ static int32_t dot_dense_i16(const int16_t *w, const int16_t *x, uint16_t n)
 }
 #endif
 
-int32_t kml_mat_dot_col_q(const kml_mat_q *m, const int16_t *x, uint16_t j)
+/* The remaining sparse forms (int16 weights or uint16 indices): plain C on every target. */
+static int32_t dot_sparse_i16_u8(const int16_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
 {
     int32_t acc = 0;
+    const int16_t *end = w + n;
+    for (; w != end; w++, idx++) acc = mac_i16(acc, KML_READ_I16(w), x[KML_READ_U8(idx)]);
+    return acc;
+}
+
+static int32_t dot_sparse_i8_u16(const int8_t *w, const uint16_t *idx, const int16_t *x, uint16_t n)
+{
+    int32_t acc = 0;
+    const int8_t *end = w + n;
+    for (; w != end; w++, idx++) acc = mac_i8(acc, KML_READ_I8(w), x[KML_READ_U16(idx)]);
+    return acc;
+}
+
+static int32_t dot_sparse_i16_u16(const int16_t *w, const uint16_t *idx, const int16_t *x, uint16_t n)
+{
+    int32_t acc = 0;
+    const int16_t *end = w + n;
+    for (; w != end; w++, idx++) acc = mac_i16(acc, KML_READ_I16(w), x[KML_READ_U16(idx)]);
+    return acc;
+}
+
+int32_t kml_dot_sp8_(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
+{
+    return dot_sparse_i8_u8(w, idx, x, n);
+}
+
+int32_t kml_mat_dot_col_q(const kml_mat_q *m, const int16_t *x, uint16_t j)
+{
     if (m->layout == KML_MAT_DENSE) {
         uint16_t R = m->rows;
-        if (m->wbits == 8)
-            acc = dot_dense_i8(m->w8 + (uint32_t)j * R, x, R);
-        else
-            acc = dot_dense_i16(m->w16 + (uint32_t)j * R, x, R);
+        if (m->wbits == 8) return dot_dense_i8(m->w8 + (uint32_t)j * R, x, R);
+        return dot_dense_i16(m->w16 + (uint32_t)j * R, x, R);
     } else {
-        uint16_t k = KML_READ_U16(m->colptr + j), end = KML_READ_U16(m->colptr + j + 1);
+        uint16_t k = KML_READ_U16(m->colptr + j), n = (uint16_t)(KML_READ_U16(m->colptr + j + 1) - k);
         if (m->idx8) {
-            if (m->wbits == 8)
-                acc = dot_sparse_i8_u8(m->w8 + k, m->idx8 + k, x, (uint16_t)(end - k));
-            else
-                for (; k < end; k++) acc = mac_i16(acc, KML_READ_I16(m->w16 + k), x[KML_READ_U8(m->idx8 + k)]);
-        } else {
-            if (m->wbits == 8)
-                for (; k < end; k++) acc = mac_i8(acc, KML_READ_I8(m->w8 + k), x[KML_READ_U16(m->idx16 + k)]);
-            else
-                for (; k < end; k++) acc = mac_i16(acc, KML_READ_I16(m->w16 + k), x[KML_READ_U16(m->idx16 + k)]);
+            if (m->wbits == 8) return dot_sparse_i8_u8(m->w8 + k, m->idx8 + k, x, n);
+            return dot_sparse_i16_u8(m->w16 + k, m->idx8 + k, x, n);
         }
+        if (m->wbits == 8) return dot_sparse_i8_u16(m->w8 + k, m->idx16 + k, x, n);
+        return dot_sparse_i16_u16(m->w16 + k, m->idx16 + k, x, n);
+    }
+}
+
+enum { WALK_DENSE8, WALK_DENSE16, WALK_SP8_U8, WALK_SP16_U8, WALK_SP8_U16, WALK_SP16_U16 };
+
+void kml_colwalk_init_(kml_colwalk_ *c, const kml_mat_q *m)
+{
+    c->w8 = m->w8;
+    c->w16 = m->w16;
+    c->i8 = m->idx8;
+    c->i16 = m->idx16;
+    c->rows = m->rows;
+    c->k = 0;
+    if (m->layout == KML_MAT_DENSE) {
+        c->cp = m->colptr;
+        c->kind = m->wbits == 8 ? WALK_DENSE8 : WALK_DENSE16;
+    } else {
+        c->cp = m->colptr + 1;
+        if (m->idx8) c->kind = m->wbits == 8 ? WALK_SP8_U8 : WALK_SP16_U8;
+        else c->kind = m->wbits == 8 ? WALK_SP8_U16 : WALK_SP16_U16;
+    }
+}
+
+int32_t kml_colwalk_next_(kml_colwalk_ *c, const int16_t *x)
+{
+    int32_t acc;
+    uint16_t end, n;
+    if (c->kind == WALK_DENSE8) {
+        acc = dot_dense_i8(c->w8, x, c->rows);
+        c->w8 += c->rows;
+        return acc;
+    }
+    if (c->kind == WALK_DENSE16) {
+        acc = dot_dense_i16(c->w16, x, c->rows);
+        c->w16 += c->rows;
+        return acc;
+    }
+    end = KML_READ_U16(c->cp);
+    c->cp++;
+    n = (uint16_t)(end - c->k);
+    c->k = end;
+    switch (c->kind) {
+    case WALK_SP8_U8:
+        acc = dot_sparse_i8_u8(c->w8, c->i8, x, n);
+        c->w8 += n;
+        c->i8 += n;
+        break;
+    case WALK_SP16_U8:
+        acc = dot_sparse_i16_u8(c->w16, c->i8, x, n);
+        c->w16 += n;
+        c->i8 += n;
+        break;
+    case WALK_SP8_U16:
+        acc = dot_sparse_i8_u16(c->w8, c->i16, x, n);
+        c->w8 += n;
+        c->i16 += n;
+        break;
+    default:
+        acc = dot_sparse_i16_u16(c->w16, c->i16, x, n);
+        c->w16 += n;
+        c->i16 += n;
+        break;
     }
     return acc;
 }
 
+
 void kml_mat_vec_q(const kml_mat_q *m, const int16_t *x, uint8_t shift, int16_t *y)
 {
-    uint16_t j;
-    for (j = 0; j < m->cols; j++) y[j] = kml_sat16(kml_rshift_round(kml_mat_dot_col_q(m, x, j), shift));
+    int16_t *end = y + m->cols;
+    if (m->layout == KML_MAT_SPARSE && m->wbits == 8 && m->idx8) {
+        kml_sp8walk_ c;
+        kml_sp8walk_init_(&c, m);
+        for (; y != end; y++) *y = kml_sat16(kml_rshift_round(kml_sp8walk_next_(&c, x), shift));
+    } else {
+        kml_colwalk_ c;
+        kml_colwalk_init_(&c, m);
+        for (; y != end; y++) *y = kml_sat16(kml_rshift_round(kml_colwalk_next_(&c, x), shift));
+    }
 }
 
 int32_t kml_mat_colsum_max_q(const kml_mat_q *m)

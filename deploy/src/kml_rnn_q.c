@@ -3,6 +3,7 @@
  * Dimension letters: D input features, H hidden units, C classes, rW / rU ranks.
  * Scratch layout (int16): xn[D] | midW[rW] | midU[rU] | hn[H]. */
 #include "kiloml/kml_rnn.h"
+#include "kml_internal.h"
 
 #define TERM_LIMIT 0x10000000L /* ±2^28: each projected term is clamped here before the sum */
 
@@ -82,22 +83,50 @@ kml_status kml_rnn_init_q(const kml_rnn_q *m, kml_rnn_state_q *st, kml_rnn_scrat
     return KML_OK;
 }
 
-static inline int32_t clamp_term(int32_t v)
+KML_INLINE_ int32_t clamp_term(int32_t v)
 {
     if (v > TERM_LIMIT) return TERM_LIMIT;
     if (v < -TERM_LIMIT) return -TERM_LIMIT;
     return v;
 }
 
-static inline int16_t act_q(uint8_t act, int32_t x, uint8_t q_a, uint8_t q_g)
+/* quantSigm / quantTanh in one form, with everything that depends only on the model worked out
+ * once per step: r = clip(v + add, lo, hi), then moved from Q q_from to Q q_g. quantTanh: add 0,
+ * [-2^q_a, 2^q_a], q_from = q_a; quantSigm: add 2^q_a, [0, 2^(q_a+1)], q_from = q_a + 1; exactly
+ * kml_quant_tanh_q / kml_quant_sigm_q (kml_q.h), step by step. */
+typedef struct {
+    int32_t add, lo, hi; /* hi: the upper clip bound of v + add */
+    uint8_t rs, ls; /* q_from >= q_g: rounding right shift by rs (ls = 0); else exact left shift by ls */
+} act_conv;
+
+static void act_setup(act_conv *c, uint8_t act, uint8_t q_a, uint8_t q_g)
 {
-    return act == KML_ACT_QUANTSIGM ? kml_quant_sigm_q(x, q_a, q_g) : kml_quant_tanh_q(x, q_a, q_g);
+    int32_t one = (int32_t)1 << q_a;
+    uint8_t q_from = act == KML_ACT_QUANTSIGM ? (uint8_t)(q_a + 1) : q_a;
+    c->add = act == KML_ACT_QUANTSIGM ? one : 0;
+    c->lo = act == KML_ACT_QUANTSIGM ? 0 : -one;
+    c->hi = act == KML_ACT_QUANTSIGM ? 2 * one : one;
+    c->rs = q_from >= q_g ? (uint8_t)(q_from - q_g) : 0;
+    c->ls = q_from >= q_g ? 0 : (uint8_t)(q_g - q_from);
 }
 
-/* What one step needs besides the model: buffers and the shifts derived from the Q formats. */
+KML_INLINE_ int16_t act_apply(const act_conv *c, int32_t v)
+{
+    v += c->add;
+    if (v < c->lo) v = c->lo;
+    if (v > c->hi) v = c->hi;
+    if (c->ls) return (int16_t)(v * ((int32_t)1 << c->ls));
+    return (int16_t)kml_rshift_round(v, c->rs);
+}
+
+/* What one step needs besides the model: buffers, the shifts derived from the Q formats, the
+ * last factors of W and U (walked column by column, one column per unit) and the vectors they
+ * multiply. */
 typedef struct {
     int16_t *xn, *mw, *mu, *hn;
-    uint8_t sw, su;  /* last-factor shifts to Q q_a */
+    const int16_t *xw, *xu; /* inputs of the walked factors: x or x·W1, h or h·U1 */
+    const kml_mat_q *fw, *fu;
+    uint8_t sw, su;         /* last-factor shifts to Q q_a */
 } step_ctx;
 
 static void prepare(const kml_rnn_q *m, const int16_t *x_raw, const int16_t *h, int16_t *buf, step_ctx *c)
@@ -115,56 +144,129 @@ static void prepare(const kml_rnn_q *m, const int16_t *x_raw, const int16_t *h, 
     if (m->W.rank) {
         kml_mat_vec_q(&m->W.a, c->xn, (uint8_t)(m->q_x + m->W.a.q - m->W.q_mid), c->mw);
         c->sw = (uint8_t)(m->W.q_mid + m->W.b.q - m->q_a);
+        c->xw = c->mw;
+        c->fw = &m->W.b;
     } else {
         c->sw = (uint8_t)(m->q_x + m->W.a.q - m->q_a);
+        c->xw = c->xn;
+        c->fw = &m->W.a;
     }
     if (m->U.rank) {
         kml_mat_vec_q(&m->U.a, h, (uint8_t)(m->q_h + m->U.a.q - m->U.q_mid), c->mu);
         c->su = (uint8_t)(m->U.q_mid + m->U.b.q - m->q_a);
+        c->xu = c->mu;
+        c->fu = &m->U.b;
     } else {
         c->su = (uint8_t)(m->q_h + m->U.a.q - m->q_a);
+        c->xu = h;
+        c->fu = &m->U.a;
     }
 }
 
-/* a_j = x·W[:, j] + h·U[:, j] in Q q_a (int32, each term clamped to ±2^28) */
-static int32_t preact(const kml_rnn_q *m, const step_ctx *c, const int16_t *h, uint16_t j)
+static int is_sp8(const kml_mat_q *m) { return m->layout == KML_MAT_SPARSE && m->wbits == 8 && m->idx8; }
+
+/* a_j = x·W[:, j] + h·U[:, j] in Q q_a (int32, each term clamped to ±2^28) from the two column sums */
+KML_INLINE_ int32_t preact(int32_t aw, int32_t au, uint8_t sw, uint8_t su)
 {
-    int32_t aw = m->W.rank ? kml_mat_dot_col_q(&m->W.b, c->mw, j) : kml_mat_dot_col_q(&m->W.a, c->xn, j);
-    int32_t au = m->U.rank ? kml_mat_dot_col_q(&m->U.b, c->mu, j) : kml_mat_dot_col_q(&m->U.a, h, j);
-    return clamp_term(kml_rshift_round(aw, c->sw)) + clamp_term(kml_rshift_round(au, c->su));
+    return clamp_term(kml_rshift_round(aw, sw)) + clamp_term(kml_rshift_round(au, su));
+}
+
+/* The per-unit constants of a step. */
+typedef struct {
+    act_conv gate, up;
+    const int16_t *bg, *bh;
+    int16_t one;           /* 2^q_g (q_g <= 14) */
+    int16_t s1, s2;        /* FastGRNN: s1 = σ(ζ), s2 = σ(ν); FastRNN: s1 = σ(β), s2 = σ(α); 0..2^q_g */
+    uint8_t qg, sc2;
+} unit_k;
+
+static void unit_setup(unit_k *K, const kml_rnn_q *m)
+{
+    act_setup(&K->gate, m->gate_nl, m->q_a, m->q_g);
+    act_setup(&K->up, m->update_nl, m->q_a, m->q_g);
+    K->bg = m->b_g;
+    K->bh = m->b_h;
+    K->qg = m->q_g;
+    K->sc2 = (uint8_t)(2 * m->q_g - m->q_h);
+    K->one = (int16_t)(1 << m->q_g);
+    K->s1 = m->cell == KML_RNN_FASTGRNN ? m->s_zeta : m->s_beta;
+    K->s2 = m->cell == KML_RNN_FASTGRNN ? m->s_nu : m->s_alpha;
+}
+
+/* FastGRNN unit j: z, c, h_j' from a_j and h_j (kml_rnn.h) */
+/* The products are written at their true widths (the same integers as int32 products, and on AVR
+ * a 16x16->32 multiply instead of a 32x32 one): z in [-2^q_g, 2^q_g] (quantSigm gives >= 0, a
+ * quantTanh gate may be negative), so 1 - z in [0, 2^(q_g+1)] <= 32768 and σ(ζ)(1 - z) >= 0 fit
+ * uint16 x uint16; coef = that >> q_g + σ(ν) <= 2^15 + 2^14 fits uint16; z, h, c are int16. */
+KML_INLINE_ int16_t grnn_unit(const unit_k *K, int32_t a, int16_t hj, uint16_t j)
+{
+    int16_t z = act_apply(&K->gate, a + KML_READ_I16(K->bg + j));
+    int16_t cand = act_apply(&K->up, a + KML_READ_I16(K->bh + j));
+    uint16_t omz = (uint16_t)(K->one - z);
+    uint16_t coef = (uint16_t)(kml_rshift_round((int32_t)((uint32_t)(uint16_t)K->s1 * omz), K->qg) + K->s2);
+    return kml_sat16(kml_rshift_round((int32_t)z * hj, K->qg) + kml_rshift_round((int32_t)coef * cand, K->sc2));
+}
+
+/* FastRNN unit j */
+KML_INLINE_ int16_t rnn_unit(const unit_k *K, int32_t a, int16_t hj, uint16_t j)
+{
+    int16_t cand = act_apply(&K->up, a + KML_READ_I16(K->bh + j));
+    return kml_sat16(kml_rshift_round((int32_t)K->s1 * hj, K->qg) + kml_rshift_round((int32_t)K->s2 * cand, K->sc2));
+}
+
+/* One step of either cell. With a low-rank U, h·U1 is taken before the unit loop and unit j
+ * reads only h[j] after it, so the new state is written in place; a full-rank U reads all of h
+ * for every unit: new state to scratch, copied at the end. When both walked factors are sparse
+ * int8 with uint8 indices (a pruned model), the inline column kernel runs in the unit loop itself
+ * (no call per column); any other layout goes through the generic walker. */
+static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc, int grnn)
+{
+    step_ctx c;
+    unit_k K;
+    int16_t *h = st->h, *dst;
+    uint16_t j, H = m->H;
+    prepare(m, x_raw, h, sc->buf, &c);
+    unit_setup(&K, m);
+    dst = m->U.rank ? h : c.hn;
+    if (is_sp8(c.fw) && is_sp8(c.fu)) {
+        kml_sp8walk_ ww, wu;
+        kml_sp8walk_init_(&ww, c.fw);
+        kml_sp8walk_init_(&wu, c.fu);
+        if (grnn)
+            for (j = 0; j < H; j++) {
+                int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                dst[j] = grnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
+            }
+        else
+            for (j = 0; j < H; j++) {
+                int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                dst[j] = rnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
+            }
+    } else {
+        kml_colwalk_ cw, cu;
+        kml_colwalk_init_(&cw, c.fw);
+        kml_colwalk_init_(&cu, c.fu);
+        for (j = 0; j < H; j++) {
+            int32_t aw = kml_colwalk_next_(&cw, c.xw);
+            int32_t au = kml_colwalk_next_(&cu, c.xu);
+            int32_t a = preact(aw, au, c.sw, c.su);
+            dst[j] = grnn ? grnn_unit(&K, a, h[j], j) : rnn_unit(&K, a, h[j], j);
+        }
+    }
+    if (dst != h)
+        for (j = 0; j < H; j++) h[j] = dst[j];
 }
 
 void kml_fastrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
 {
-    step_ctx c;
-    int16_t *h = st->h;
-    uint8_t qg = m->q_g, sc2 = (uint8_t)(2 * m->q_g - m->q_h);
-    uint16_t j;
-    prepare(m, x_raw, h, sc->buf, &c);
-    for (j = 0; j < m->H; j++) {
-        int16_t cand = act_q(m->update_nl, preact(m, &c, h, j) + KML_READ_I16(m->b_h + j), m->q_a, qg);
-        c.hn[j] = kml_sat16(kml_rshift_round((int32_t)m->s_beta * h[j], qg) +
-                            kml_rshift_round((int32_t)m->s_alpha * cand, sc2));
-    }
-    for (j = 0; j < m->H; j++) h[j] = c.hn[j];
+    step(m, x_raw, st, sc, 0);
 }
 
 void kml_fastgrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
 {
-    step_ctx c;
-    int16_t *h = st->h;
-    uint8_t qg = m->q_g, sc2 = (uint8_t)(2 * m->q_g - m->q_h);
-    int32_t one = (int32_t)1 << qg;
-    uint16_t j;
-    prepare(m, x_raw, h, sc->buf, &c);
-    for (j = 0; j < m->H; j++) {
-        int32_t a = preact(m, &c, h, j);
-        int16_t z = act_q(m->gate_nl, a + KML_READ_I16(m->b_g + j), m->q_a, qg);
-        int16_t cand = act_q(m->update_nl, a + KML_READ_I16(m->b_h + j), m->q_a, qg);
-        int32_t coef = kml_rshift_round((int32_t)m->s_zeta * (one - z), qg) + m->s_nu;
-        c.hn[j] = kml_sat16(kml_rshift_round((int32_t)z * h[j], qg) + kml_rshift_round(coef * cand, sc2));
-    }
-    for (j = 0; j < m->H; j++) h[j] = c.hn[j];
+    step(m, x_raw, st, sc, 1);
 }
 
 void kml_rnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
