@@ -68,6 +68,6 @@ if(EVAL_ALL)
   endif()
   set(eval_note " = kiloml eval's integer accuracy")
 endif()
-message("${DEVICE}: ${J_n} test windows of ${DATA}: device accuracy ${J_device_accuracy} = host ${J_host_accuracy}"
-        "${eval_note}, ${J_agree}/${J_n} bit-identical (class, logits, final h); ${J_cycles_per_step} cycles/step, "
+message("${DEVICE}: ${J_n} test windows of ${DATA}: device ${J_device_correct}/${J_n} correct = host "
+        "${J_host_correct}/${J_n}${eval_note}, ${J_agree}/${J_n} bit-identical (class, logits, final h); ${J_cycles_per_step} cycles/step, "
         "flash ${J_flash_bytes} B, RAM ${J_ram_bytes} B")

@@ -148,8 +148,8 @@ if(TARGET kiloml AND EXISTS ${_fsdd})
   add_test(NAME device_accuracy_train
            COMMAND ${CMAKE_COMMAND} -E env OPENBLAS_NUM_THREADS=1
                    $<TARGET_FILE:kiloml> train --data ${_fsdd} --cell fastgrnn --hidden 16 --rank-u 8
-                   --epochs 8 --qat --qat-epochs 2 --seed 0 --threads 1 --quiet -o ${_acc}_fsdd.kml)
-  set_tests_properties(device_accuracy_train PROPERTIES TIMEOUT 120 LABELS device
+                   --epochs 12 --qat --qat-epochs 3 --seed 0 --threads 1 --quiet -o ${_acc}_fsdd.kml)
+  set_tests_properties(device_accuracy_train PROPERTIES TIMEOUT 300 LABELS device
                        FIXTURES_SETUP kml_devacc_model)
   foreach(t ${KML_DEVICE_TARGETS})
     add_test(NAME device_accuracy_fsdd_${t}
