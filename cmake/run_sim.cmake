@@ -13,6 +13,8 @@
 #                                        the ones present in the image; needs NM)
 #         [-DMAC_TABLE=ON]              (bench firmware: cycles per MAC of each matrix, see
 #                                        examples/firmware/bench_main.c)
+#         [-DINPUT=file]                (bytes for the firmware's serial input: simavr_run -i,
+#                                        QEMU's and the host reference's stdin)
 #         [-DSOFT=ON]                   (measure only: a host mismatch or a budget overrun is
 #                                        reported, windows_agree < windows_n, not a failure)
 #         -P cmake/run_sim.cmake
@@ -66,8 +68,14 @@ function(result_lines text out)
 endfunction()
 
 # ---- 1. the simulator run -------------------------------------------------------------------
+set(avr_input "")
+set(stdin_input "")
+if(INPUT)
+  set(avr_input -i ${INPUT} -c 1000000000000)   # streamed windows: no 2e9-cycle cap
+  set(stdin_input INPUT_FILE ${INPUT})
+endif()
 if(DEVICE STREQUAL "atmega328p")
-  execute_process(COMMAND ${SIMAVR_RUN} -q -m atmega328p -f 16000000 ${ELF}
+  execute_process(COMMAND ${SIMAVR_RUN} -q -m atmega328p -f 16000000 ${avr_input} ${ELF}
                   OUTPUT_VARIABLE dev_out ERROR_VARIABLE dev_err RESULT_VARIABLE rc TIMEOUT ${TIMEOUT})
   set(sim_text "${dev_out}")
   set(clock_hz 16000000)
@@ -91,7 +99,7 @@ elseif(DEVICE STREQUAL "cortex-m0plus")
   execute_process(COMMAND ${QEMU} -M microbit -display none -monitor none -serial stdio
                     -semihosting-config enable=on,target=native -kernel ${ELF}
                     -plugin ${PLUGIN},mark_lo=${kml_mark_lo},mark_hi=${kml_mark_hi},stack_lo=${_ebss},stack_hi=${_estack},skip_lo=${kml_paint_stack_lo},skip_hi=${kml_paint_stack_hi},model=m0plus,out=${plugin_out}
-                  OUTPUT_VARIABLE dev_out ERROR_VARIABLE dev_err RESULT_VARIABLE rc TIMEOUT ${TIMEOUT})
+                  ${stdin_input} OUTPUT_VARIABLE dev_out ERROR_VARIABLE dev_err RESULT_VARIABLE rc TIMEOUT ${TIMEOUT})
   if(EXISTS ${plugin_out})
     file(READ ${plugin_out} sim_text)
   else()
@@ -114,10 +122,11 @@ parse_kv("${dev_out}" "D_")
 # ---- 2. host reference ------------------------------------------------------------------------
 set(agree_lines "")
 if(HOST_REF)
-  execute_process(COMMAND ${HOST_REF} OUTPUT_VARIABLE host_out RESULT_VARIABLE host_rc TIMEOUT ${TIMEOUT})
+  execute_process(COMMAND ${HOST_REF} ${stdin_input} OUTPUT_VARIABLE host_out RESULT_VARIABLE host_rc TIMEOUT ${TIMEOUT})
   if(NOT host_rc EQUAL 0)
     message(FATAL_ERROR "host reference ${HOST_REF} failed (${host_rc})")
   endif()
+  file(WRITE ${work}.host.txt "${host_out}")
   result_lines("${dev_out}" dev_lines)
   result_lines("${host_out}" host_lines)
   list(LENGTH host_lines n_host)

@@ -12,6 +12,8 @@
 #   window identical to the host build of the same deploy/ code; flash <= 32 KB; RAM (static +
 #   stack peak) <= 2 KB; cycles per step and per window, ms at 16 / 48 MHz printed and written to
 #   ${KML_FIRMWARE_DIR}/<target>_<model>/report_<i>.txt.
+# device_accuracy_fsdd_<target>: 100 real test windows of datasets/fsdd streamed through the
+#   UART (kiloml export --measure --data): bit-identical to the host, same accuracy.
 if(TARGET test_measure AND KML_DEVICE_TARGETS)
   # test_measure runs the simulators only when device tests are on (else it skips, saying so)
   target_compile_definitions(test_measure PRIVATE KML_DEVICE_TESTS_ON=1)
@@ -132,6 +134,30 @@ if(TARGET kiloml AND TARGET test_measure)
                      -P ${CMAKE_SOURCE_DIR}/cmake/run_cli_measure.cmake)
     set_tests_properties(device_cli_export_measure_${t} PROPERTIES TIMEOUT 300 LABELS device
                          FIXTURES_REQUIRED kml_measure_model)
+  endforeach()
+endif()
+
+# Device accuracy on real test windows: a small FastGRNN (H 16, U rank 8) trained for a few
+# seconds with quantization-aware training on the shipped spoken-digit set, then the first 100
+# windows of its test split (99 steps x 32 log-mel features each) streamed through the simulated
+# chip's UART: every window's class, logits and final hidden state must equal the host build's,
+# and device accuracy must equal the host integer accuracy (cmake/run_device_accuracy.cmake).
+set(_fsdd ${CMAKE_SOURCE_DIR}/datasets/fsdd/fsdd_logmel.h5)
+if(TARGET kiloml AND EXISTS ${_fsdd})
+  set(_acc ${CMAKE_CURRENT_BINARY_DIR}/devacc)
+  add_test(NAME device_accuracy_train
+           COMMAND ${CMAKE_COMMAND} -E env OPENBLAS_NUM_THREADS=1
+                   $<TARGET_FILE:kiloml> train --data ${_fsdd} --cell fastgrnn --hidden 16 --rank-u 8
+                   --epochs 12 --qat --qat-epochs 3 --seed 0 --threads 1 --quiet -o ${_acc}_fsdd.kml)
+  set_tests_properties(device_accuracy_train PROPERTIES TIMEOUT 300 LABELS device
+                       FIXTURES_SETUP kml_devacc_model)
+  foreach(t ${KML_DEVICE_TARGETS})
+    add_test(NAME device_accuracy_fsdd_${t}
+             COMMAND ${CMAKE_COMMAND} -DKILOML=$<TARGET_FILE:kiloml> -DMODEL=${_acc}_fsdd.kml -DDATA=${_fsdd}
+                     -DHEADER=${_acc}_fsdd_${t}.h -DDEVICE=${t} -DWINDOWS=100
+                     -P ${CMAKE_SOURCE_DIR}/cmake/run_device_accuracy.cmake)
+    set_tests_properties(device_accuracy_fsdd_${t} PROPERTIES TIMEOUT 300 LABELS device
+                         FIXTURES_REQUIRED kml_devacc_model)
   endforeach()
 endif()
 

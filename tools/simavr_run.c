@@ -1,6 +1,6 @@
 /* tools/simavr_run.c: run an AVR firmware image in libsimavr and report what it did.
  *
- *   simavr_run [-m atmega328p] [-f 16000000] [-c max_cycles] [-q] firmware.elf
+ *   simavr_run [-m atmega328p] [-f 16000000] [-c max_cycles] [-i input_file] [-q] firmware.elf
  *
  * stdout: the firmware's UART0 bytes, verbatim, then key=value lines (each prefixed "sim_"):
  *   sim_state=done|exit|crashed|cycle_limit   sim_total_cycles=N   sim_stack_peak_bytes=N
@@ -9,6 +9,9 @@
  *                                    spent inside summed over all entries minus the overhead
  *   sim_min_<id>=N sim_max_<id>=N     the shortest / longest single entry (overhead removed)
  * stderr: simavr's own log lines.
+ * -i: the file's bytes are fed to UART0's receiver once the firmware has enabled it (RXEN0),
+ * as fast as its input FIFO takes them (simavr's XON/XOFF signals; the UART then delivers them
+ * at the programmed baud rate).
  *
  * Markers: the firmware writes a region id to GPIOR0 (`out` = 1 cycle): an odd id opens region
  * id, id + 1 closes it. The callback runs at the start of the `out`, so a region's raw length
@@ -49,6 +52,46 @@ typedef struct {
 
 static region regions[MAX_REGION];
 static int quiet;
+
+/* UART0 input (-i) */
+static unsigned char *in_bytes;
+static size_t in_len, in_pos;
+static int in_xoff;
+
+static void on_uart_xon(struct avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)value;
+    (void)param;
+    in_xoff = 0;
+}
+
+static void on_uart_xoff(struct avr_irq_t *irq, uint32_t value, void *param)
+{
+    (void)irq;
+    (void)value;
+    (void)param;
+    in_xoff = 1;
+}
+
+static int read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    size_t cap = 1 << 16;
+    in_bytes = malloc(cap);
+    for (;;) {
+        if (!in_bytes) break;
+        in_len += fread(in_bytes + in_len, 1, cap - in_len, f);
+        if (in_len < cap) break;
+        unsigned char *grown = realloc(in_bytes, cap *= 2);
+        if (!grown) free(in_bytes);
+        in_bytes = grown;
+    }
+    int bad = ferror(f) || !in_bytes;
+    fclose(f);
+    return bad ? -1 : 0;
+}
 
 static void log_to_stderr(avr_t *avr, const int level, const char *fmt, va_list ap)
 {
@@ -106,7 +149,7 @@ static int sp_write_pending(const avr_t *avr)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: simavr_run [-m mcu] [-f hz] [-c max_cycles] [-q] firmware.elf\n");
+    fprintf(stderr, "usage: simavr_run [-m mcu] [-f hz] [-c max_cycles] [-i input_file] [-q] firmware.elf\n");
 }
 
 int main(int argc, char **argv)
@@ -114,9 +157,11 @@ int main(int argc, char **argv)
     const char *mcu = "atmega328p";
     unsigned long freq = 16000000UL;
     unsigned long long max_cycles = 2000000000ULL;
+    const char *input = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "m:f:c:qh")) != -1) {
+    while ((opt = getopt(argc, argv, "m:f:c:i:qh")) != -1) {
         switch (opt) {
+        case 'i': input = optarg; break;
         case 'm': mcu = optarg; break;
         case 'f': freq = strtoul(optarg, NULL, 0); break;
         case 'c': max_cycles = strtoull(optarg, NULL, 0); break;
@@ -130,6 +175,10 @@ int main(int argc, char **argv)
         return 3;
     }
     avr_global_logger_set(log_to_stderr);
+    if (input && read_file(input) != 0) {
+        fprintf(stderr, "simavr_run: cannot read input file '%s'\n", input);
+        return 3;
+    }
 
     elf_firmware_t fw;
     memset(&fw, 0, sizeof fw);
@@ -156,11 +205,24 @@ int main(int argc, char **argv)
     avr_irq_t *tx = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUTPUT);
     if (tx) avr_irq_register_notify(tx, on_uart_byte, NULL);
     avr_register_io_write(avr, GPIOR0_DATA_ADDR, on_marker, NULL);
+    avr_irq_t *rx = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_INPUT);
+    if (input) {
+        avr_irq_t *xon = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XON);
+        avr_irq_t *xoff = avr_io_getirq(avr, AVR_IOCTL_UART_GETIRQ('0'), UART_IRQ_OUT_XOFF);
+        if (!rx || !xon || !xoff) {
+            fprintf(stderr, "simavr_run: %s has no UART0 input\n", mcu);
+            return 3;
+        }
+        avr_irq_register_notify(xon, on_uart_xon, NULL);
+        avr_irq_register_notify(xoff, on_uart_xoff, NULL);
+    }
 
     const char *how = "done";
     int status = 0;
     uint16_t min_sp = stack_pointer(avr);
     for (;;) {
+        /* UCSR0B (0xC1) bit RXEN0 (4): the receiver is on */
+        while (in_pos < in_len && !in_xoff && (avr->data[0xC1] & 0x10)) avr_raise_irq(rx, in_bytes[in_pos++]);
         int state = avr_run(avr);
         uint16_t sp = stack_pointer(avr);
         if (sp < min_sp && !sp_write_pending(avr)) min_sp = sp;
@@ -197,6 +259,8 @@ int main(int argc, char **argv)
         printf("sim_min_%d=%llu\n", id, r->min - overhead);
         printf("sim_max_%d=%llu\n", id, r->max - overhead);
     }
+    if (input) printf("sim_input_bytes_fed=%zu\nsim_input_bytes=%zu\n", in_pos, in_len);
     avr_terminate(avr);
+    free(in_bytes);
     return status;
 }

@@ -15,6 +15,9 @@
 
 void kml_board_init(void);
 void kml_board_putc(char c);
+/* One byte from the board's serial input (UART RX; the host's stdin), waiting for it; -1 at the
+ * end of the input (host only: a chip waits for ever). Test windows are streamed in this way. */
+int kml_board_getc(void);
 void kml_board_exit(int status); /* never returns; status 0 = success */
 
 /* Stack peak measured by painting at start-up (bytes), or 0 where the board does not paint. */

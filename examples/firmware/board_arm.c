@@ -7,7 +7,10 @@
 
 #define REG(addr) (*(volatile uint32_t *)(addr))
 #define UART0 0x40002000u
+#define UART_STARTRX REG(UART0 + 0x000u)
 #define UART_STARTTX REG(UART0 + 0x008u)
+#define UART_RXDRDY REG(UART0 + 0x108u)
+#define UART_RXD REG(UART0 + 0x518u)
 #define UART_TXDRDY REG(UART0 + 0x11Cu)
 #define UART_ENABLE REG(UART0 + 0x500u)
 #define UART_TXD REG(UART0 + 0x51Cu)
@@ -16,6 +19,14 @@ void kml_board_init(void)
 {
     UART_ENABLE = 4;
     UART_STARTTX = 1;
+    UART_STARTRX = 1;
+}
+
+int kml_board_getc(void)
+{
+    while (!UART_RXDRDY) {}
+    UART_RXDRDY = 0; /* reading RXD raises it again when more bytes wait in the FIFO */
+    return (int)(UART_RXD & 0xFFu);
 }
 
 void kml_board_putc(char c)

@@ -1,4 +1,4 @@
-/* examples/firmware/board_avr.c: ATmega328P at F_CPU: UART0 at 2 Mbaud (U2X, UBRR 0: the
+/* examples/firmware/board_avr.c: ATmega328P at F_CPU: UART0 (TX and RX) at 2 Mbaud (U2X, UBRR 0: the
  * simulator models byte time, so a fast UART keeps runs short; a real Uno would use 115200),
  * stack painting in .init3, stop with `cli; sleep` (simavr's "done"). */
 #include <avr/interrupt.h>
@@ -31,7 +31,7 @@ void kml_board_init(void)
 {
     UCSR0A = _BV(U2X0);
     UBRR0 = 0;
-    UCSR0B = _BV(TXEN0);
+    UCSR0B = _BV(TXEN0) | _BV(RXEN0);
     UCSR0C = _BV(UCSZ01) | _BV(UCSZ00);
 }
 
@@ -39,6 +39,12 @@ void kml_board_putc(char c)
 {
     while (!(UCSR0A & _BV(UDRE0))) {}
     UDR0 = (uint8_t)c;
+}
+
+int kml_board_getc(void)
+{
+    while (!(UCSR0A & _BV(RXC0))) {}
+    return UDR0;
 }
 
 void kml_board_exit(int status)

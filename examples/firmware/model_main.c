@@ -18,6 +18,11 @@
  *   n=<windows run>, info_stack_painted=<bytes>, DONE
  * With KML_NO_SELFTEST the header's test window is not run (nor linked: its arrays are dropped
  * from flash), for models whose test data would not fit beside the firmware.
+ * With KML_STREAM (integer models), the windows come in through the serial input instead of
+ * flash, so any number of real test windows fits (kiloml export --measure --data): little-endian
+ *   uint16 N, then N times: uint16 T, T*D int16 raw inputs in Q <NAME>_Q_IN (time-major)
+ * and each is printed as w<i>=<line> (i from 0). Every step is timed (region 3); the input
+ * bytes are read outside the region.
  * <line> is "<class>|<logits>|<final h>" for an integer model (all exact integers) and
  * "<class>" for a float model (its logits go to info_w<i> lines: AVR's float library need not
  * round like the host's).
@@ -102,11 +107,44 @@ static void load_test(uint16_t w, uint16_t t)
     }
 }
 
-#elif KML_VEC_N == 0
+#elif KML_VEC_N == 0 && !defined(KML_STREAM)
 #error "KML_NO_SELFTEST needs test windows (KML_VECTORS_HEADER)"
 #endif
 
 static uint8_t windows_run;
+
+#ifdef KML_STREAM
+#if !P_(_IS_INTEGER)
+#error "KML_STREAM streams int16 inputs: it needs an integer model header"
+#endif
+#if KML_VEC_N > 0
+#error "KML_STREAM and KML_VECTORS_HEADER are exclusive"
+#endif
+static uint16_t stream_u16(void)
+{
+    int lo = kml_board_getc();
+    int hi = kml_board_getc();
+    if (lo < 0 || hi < 0) {
+        KML_PUTS("stream_ended_early\n");
+        kml_board_exit(3);
+    }
+    return (uint16_t)((uint16_t)lo | (uint16_t)hi << 8);
+}
+
+/* One streamed window of T steps: every step timed (region 3). */
+static uint16_t run_stream_window(uint16_t T, state_t *st, scratch_t *sc)
+{
+    RNN(reset)(&MODEL, st);
+    for (uint16_t t = 0; t < T; t++) {
+        for (uint16_t i = 0; i < D; i++) x[i] = (int16_t)stream_u16();
+        kml_mark(3);
+        RNN(step)(&MODEL, x, st, sc);
+        kml_mark(4);
+    }
+    RNN(logits)(&MODEL, st, logits);
+    return ARGMAX(logits, C);
+}
+#endif
 
 /* One window: reset, T steps, logits, class. The first window run is timed per step. */
 static uint16_t run_window(void (*load)(uint16_t, uint16_t), uint16_t w, uint16_t T, state_t *st, scratch_t *sc)
@@ -213,12 +251,23 @@ int main(void)
         print_result(cls);
     }
 #endif
+#ifdef KML_STREAM
+    uint16_t n_stream = stream_u16();
+    for (uint16_t w = 0; w < n_stream; w++) {
+        uint16_t T = stream_u16();
+        cls = run_stream_window(T, &st, &sc);
+        KML_PUTS("w");
+        kml_out_u32(w);
+        KML_PUTS("=");
+        print_result(cls);
+    }
+#endif
 #ifdef KML_NO_SELFTEST
 #define KML_WINDOWS_SHOWN KML_VEC_N
 #else
 #define KML_WINDOWS_SHOWN (KML_VEC_N + 1)
 #endif
-#if KML_WINDOWS_SHOWN == 1
+#if KML_WINDOWS_SHOWN == 1 && !defined(KML_STREAM)
     /* one window only: run it once more, timed whole (region 5), results not printed again */
 #if KML_VEC_N == 1
     (void)run_window(load_vector, 0, KML_VEC_T, &st, &sc);
@@ -227,7 +276,11 @@ int main(void)
 #endif
 #endif
     KML_PUTS("n=");
+#ifdef KML_STREAM
+    kml_out_u32((uint32_t)KML_WINDOWS_SHOWN + n_stream);
+#else
     kml_out_u32(KML_WINDOWS_SHOWN);
+#endif
     KML_PUTS("\ninfo_stack_painted=");
     kml_out_u32(kml_board_painted_stack_peak());
     KML_PUTS("\nDONE\n");

@@ -5,6 +5,7 @@
  * disagreement instead of failing). This file writes the inputs, runs those and parses the report. */
 #define _XOPEN_SOURCE 700 /* realpath, mkdtemp */
 #include "kiloml/measure.h"
+#include "kiloml/qmodel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,6 +134,37 @@ int kml_measure_write_vectors(const char *path, int first, int n, int T, int D, 
     }
     fprintf(f, "\n};\n#endif\n");
     free(level);
+    if (ferror(f) | fclose(f) || rename(tmp, path) != 0) {
+        remove(tmp);
+        return kml_error_set(err, "measure: cannot write %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+int kml_measure_write_stream(const char *path, const float *x, const int32_t *T, int T_max, int n, int D,
+                             int q_in, kml_error *err)
+{
+    if (n < 1 || n > 65535 || T_max < 1 || T_max > 65535 || D < 1)
+        return kml_error_set(err, "measure: cannot stream %d windows of up to %d steps x %d features", n, T_max, D);
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) return kml_error_set(err, "measure: path too long: %s", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return kml_error_set(err, "measure: cannot write %s: %s", tmp, strerror(errno));
+    /* little-endian uint16 N, then per window uint16 T and T*D int16 */
+#define PUT16(v) (fputc((int)((uint16_t)(v) & 0xFFu), f), fputc((int)((uint16_t)(v) >> 8), f))
+    PUT16(n);
+    for (int w = 0; w < n; w++) {
+        int t_w = T ? (int)T[w] : T_max;
+        if (t_w < 1 || t_w > T_max) {
+            fclose(f);
+            remove(tmp);
+            return kml_error_set(err, "measure: window %d has %d steps (1..%d expected)", w, t_w, T_max);
+        }
+        PUT16(t_w);
+        const float *xw = x + (size_t)w * T_max * D;
+        for (long k = 0; k < (long)t_w * D; k++) PUT16(kml_q_input(xw[k], q_in));
+    }
+#undef PUT16
     if (ferror(f) | fclose(f) || rename(tmp, path) != 0) {
         remove(tmp);
         return kml_error_set(err, "measure: cannot write %s: %s", path, strerror(errno));
@@ -274,6 +306,57 @@ static void remove_tree(const char *dir)
     run(argv, "/dev/null");
 }
 
+/* The w<i>=<class>|<logits>|<h> lines of a firmware's output, for i < n: line[i] points into
+ * text (terminated there), NULL when missing. */
+static void window_lines(char *text, int n, char **line)
+{
+    for (int i = 0; i < n; i++) line[i] = NULL;
+    for (char *p = text; p && *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = 0;
+        size_t len = strlen(p);
+        if (len && p[len - 1] == '\r') p[len - 1] = 0;
+        char *end;
+        if (p[0] == 'w' && p[1] >= '0' && p[1] <= '9') {
+            long i = strtol(p + 1, &end, 10);
+            if (*end == '=' && i >= 0 && i < n) line[i] = end + 1;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+}
+
+/* Streamed windows: compare the device's and the host build's lines window by window. */
+static int stream_results(const kml_measure_opts *o, kml_measure_result *r, const char *fw, kml_error *err)
+{
+    char dev_path[PATH_MAX + 128], host_path[PATH_MAX + 128];
+    if (snprintf(dev_path, sizeof dev_path, "%.*s/fw_model.%.15s.out.txt", PATH_MAX, fw, r->target) >= (int)sizeof dev_path ||
+        snprintf(host_path, sizeof host_path, "%.*s/fw_model.%.15s.host.txt", PATH_MAX, fw, r->target) >= (int)sizeof host_path)
+        return kml_error_set(err, "measure: path too long: %s", fw);
+    char *dev = read_text(dev_path, err), *host = dev ? read_text(host_path, err) : NULL;
+    char **dl = calloc((size_t)o->input_n, sizeof *dl), **hl = calloc((size_t)o->input_n, sizeof *hl);
+    int rc = 0;
+    if (!dev || !host || !dl || !hl) {
+        rc = dev && host ? kml_error_set(err, "measure: out of memory") : -1;
+        goto done;
+    }
+    window_lines(dev, o->input_n, dl);
+    window_lines(host, o->input_n, hl);
+    r->input_agree = 0;
+    for (int i = 0; i < o->input_n; i++) {
+        if (o->dev_pred) o->dev_pred[i] = dl[i] ? (int32_t)strtol(dl[i], NULL, 10) : -1;
+        if (o->host_pred) o->host_pred[i] = hl[i] ? (int32_t)strtol(hl[i], NULL, 10) : -1;
+        int same = dl[i] && hl[i] && strcmp(dl[i], hl[i]) == 0;
+        if (o->same) o->same[i] = (uint8_t)same;
+        r->input_agree += same;
+    }
+done:
+    free(dl);
+    free(hl);
+    free(dev);
+    free(host);
+    return rc;
+}
+
 static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const char *dir, cmdline *c, kml_error *err)
 {
     const int avr = o->target == KML_TARGET_ATMEGA328P;
@@ -299,7 +382,14 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
         return kml_error_set(err, "measure: %s is not a header written by `kiloml export --name %s` "
                                   "(no %s_D / _IS_INTEGER / _TEST_T)", o->header, o->name, o->name);
     int T = o->T > 0 ? o->T : (int)test_T;
-    int max_windows = o->windows;
+    const int stream = o->input_x != NULL;
+    char input[PATH_MAX + 32];
+    snprintf(input, sizeof input, "%s/windows.bin", dir);
+    if (stream && !is_q)
+        return kml_error_set(err, "measure: streamed test windows need an integer model (%s is a float header)", o->header);
+    if (stream && kml_measure_write_stream(input, o->input_x, o->input_len, o->input_T, o->input_n, (int)D, (int)q_in, err))
+        return -1;
+    int max_windows = stream ? 0 : o->windows;
     while (max_windows > 0 && (long)max_windows * T * D * 2 > MAX_VECTOR_BYTES) max_windows--;
 
     /* 2. the firmware (cross). When the image does not fit the target's flash, try again with
@@ -310,7 +400,7 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
     for (size_t k = 0; k < sizeof tries / sizeof tries[0] && !built; k++) {
         windows = tries[k][0] < max_windows ? tries[k][0] : max_windows;
         selftest = tries[k][1];
-        if (!selftest && windows < 1) continue;
+        if (!selftest && windows < 1 && !stream) continue;
         if (k > 0 && windows == tries[k - 1][0] && selftest == tries[k - 1][1]) continue;
         if (windows > 0) {
             kml_rng rng; /* same seed: a smaller set is a prefix of the larger one */
@@ -327,6 +417,7 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
         cl_add(c, "-DKML_MODEL_NAME=%s", o->name);
         cl_add(c, "-DKML_VECTORS_HEADERS=%s", windows > 0 ? vec : "");
         cl_add(c, "-DKML_NO_SELFTEST=%s", selftest ? "OFF" : "ON");
+        cl_add(c, "-DKML_STREAM=%s", stream ? "ON" : "OFF");
         if (cl_run(c, log, "configuring the firmware", err)) return -1;
         long mark = file_size(log);
         cl_add(c, "%s", KML_MEASURE_CMAKE);
@@ -356,6 +447,7 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
     cl_add(c, "-DKML_MODEL_NAME=%s", o->name);
     if (windows > 0) cl_add(c, "-DKML_VECTORS_HEADER=\"%s\"", vec);
     if (!selftest) cl_add(c, "-DKML_NO_SELFTEST");
+    if (stream) cl_add(c, "-DKML_STREAM");
     cl_add(c, "-o%s", host);
     cl_add(c, "%s/examples/firmware/model_main.c", KML_MEASURE_SOURCE_DIR);
     cl_add(c, "%s/examples/firmware/board_host.c", KML_MEASURE_SOURCE_DIR);
@@ -386,7 +478,9 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
     cl_add(c, "-DWINDOW_REGION=5");
     cl_add(c, "-DVECTORS_SYMBOL=kml_vec_x;%s_test_x;%s_test_logits", o->name, o->name);
     cl_add(c, "-DSOFT=ON");
-    cl_add(c, "-DTIMEOUT=%d", o->timeout_s > 0 ? o->timeout_s : 120);
+    if (stream) cl_add(c, "-DINPUT=%s", input);
+    /* streamed windows: the simulator's time grows with their number */
+    cl_add(c, "-DTIMEOUT=%d", (o->timeout_s > 0 ? o->timeout_s : 120) + (stream ? 3 * o->input_n : 0));
     cl_add(c, "-DREPORT=%s", report);
     cl_add(c, "-P");
     cl_add(c, "%s/cmake/run_sim.cmake", KML_MEASURE_SOURCE_DIR);
@@ -405,6 +499,10 @@ static int measure_in(const kml_measure_opts *o, kml_measure_result *r, const ch
     if (!avr) report_u64(rep, "insns_per_step", &insns);
     free(rep);
     if (bad) return kml_error_set(err, "measure: incomplete simulator report %s", report);
+    if (stream) {
+        window = step * (uint64_t)T; /* every step is timed; the UART reads between them are not */
+        if (stream_results(o, r, fw, err)) return -1;
+    }
     r->flash_bytes = (uint32_t)(flash - vec_bytes);
     r->ram_static_bytes = (uint32_t)ram_static;
     r->stack_bytes = (uint32_t)stack;

@@ -41,6 +41,19 @@ typedef struct kml_measure_opts {
     uint64_t seed;         /* of the test windows (default 1) */
     int keep;              /* keep the work folder (its path is in the result) */
     int timeout_s;         /* simulator time limit (default 120 s) */
+    /* Real windows, streamed (integer headers only): when input_x is set, the firmware is built
+     * with KML_STREAM and reads input_n windows through its UART (format in
+     * examples/firmware/model_main.c) instead of the random ones: raw float inputs, window i at
+     * input_x + i*input_T*D, time-major, input_len[i] steps (NULL: all input_T), converted to
+     * int16 in the header's Q_IN by kml_q_input (as the host integer evaluation does). Each
+     * window's class goes to dev_pred[i] (device) and host_pred[i] (host build of the same
+     * firmware), -1 when missing, and same[i] = 1 when the device's whole result line (class,
+     * logits, final hidden state) equals the host build's; arrays of input_n, or NULL. */
+    const float *input_x;
+    const int32_t *input_len;
+    int input_T, input_n;
+    int32_t *dev_pred, *host_pred;
+    uint8_t *same;
 } kml_measure_opts;
 
 typedef struct kml_measure_result {
@@ -62,6 +75,8 @@ typedef struct kml_measure_result {
                                    0: it did not, -1: not run (the test data did not fit) */
     int extra_windows;          /* extra test windows that fitted beside the firmware */
     int fits;                   /* flash <= 32768 and RAM <= 2048 */
+    int input_agree;            /* streamed windows whose device line (class, logits, final h)
+                                   equals the host build's */
     char work_dir[256];         /* where it was built (removed unless opts.keep) */
 } kml_measure_result;
 
@@ -85,5 +100,11 @@ void kml_measure_print(FILE *f, const kml_measure_result *r);
  * drawn from rng (advanced). Written to a temporary and renamed. */
 int kml_measure_write_vectors(const char *path, int first, int n, int T, int D, int q, kml_rng *rng,
                               kml_error *err);
+
+/* The stream for opts.input: n windows of raw float inputs x (window i at x + i*T_max*D, its
+ * length T[i] steps, time-major [t][d]), each value converted to int16 Q q_in by kml_q_input
+ * (the host integer evaluation's converter). Written to a temporary and renamed. */
+int kml_measure_write_stream(const char *path, const float *x, const int32_t *T, int T_max, int n, int D,
+                             int q_in, kml_error *err);
 
 #endif
