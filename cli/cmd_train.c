@@ -36,7 +36,7 @@ static const char usage[] =
     "  --optimizer NAME      adam (default) or nesterov (SGD, momentum 0.9)\n"
     "  --clip X              clip the gradient norm to X (default 5; 0 = off)\n"
     "  --lr-decay-epoch E    epoch (0-based) from which lr is x0.1 (default 2/3 of --epochs; 0 = never)\n"
-    "  --weight-decay X      decoupled weight decay: each step p -= lr * X * p (default 0 = off)\n"
+    "  --weight-decay X      decoupled weight decay of W, U, V: each step w -= lr * X * w (default 0 = off)\n"
     "  --val-frac F          validation fraction of the training data (default 0.1; by group with --group)\n"
     "  --seed S              seed of initialisation, validation split and minibatch order (default 0)\n"
     "  --threads N           OpenBLAS threads (default: OpenBLAS's choice)\n"
