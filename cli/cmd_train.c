@@ -36,6 +36,7 @@ static const char usage[] =
     "  --optimizer NAME      adam (default) or nesterov (SGD, momentum 0.9)\n"
     "  --clip X              clip the gradient norm to X (default 5; 0 = off)\n"
     "  --lr-decay-epoch E    epoch (0-based) from which lr is x0.1 (default 2/3 of --epochs; 0 = never)\n"
+    "  --weight-decay X      decoupled weight decay of W, U, V: each step w -= lr * X * w (default 0 = off)\n"
     "  --val-frac F          validation fraction of the training data (default 0.1; by group with --group)\n"
     "  --seed S              seed of initialisation, validation split and minibatch order (default 0)\n"
     "  --threads N           OpenBLAS threads (default: OpenBLAS's choice)\n"
@@ -50,7 +51,7 @@ static const char usage[] =
 
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
-    O_CLIP, O_DECAY, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
+    O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
     O_QAT, O_QAT_EPOCHS, O_QAT_BITS
 };
 
@@ -104,6 +105,7 @@ int kml_cmd_train(int argc, char **argv)
         {"optimizer", required_argument, NULL, O_OPT},
         {"clip", required_argument, NULL, O_CLIP},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
+        {"weight-decay", required_argument, NULL, O_WD},
         {"val-frac", required_argument, NULL, O_VAL},
         {"seed", required_argument, NULL, O_SEED},
         {"threads", required_argument, NULL, O_THREADS},
@@ -170,6 +172,7 @@ int kml_cmd_train(int argc, char **argv)
             if (parse_long("lr-decay-epoch", optarg, 0, 1000000, &v, &err)) goto bad;
             tc.optim.decay_epoch = (int)v;
             break;
+        case O_WD: if (parse_double("weight-decay", optarg, 0, 1, 0, &tc.optim.weight_decay, &err)) goto bad; break;
         case O_VAL: if (parse_double("val-frac", optarg, 0, 0.9, 0, &tc.val_frac, &err)) goto bad; break;
         case O_SEED: {
             char *end = NULL;

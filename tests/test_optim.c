@@ -108,6 +108,44 @@ static void lr_decay_schedule(void **state)
     assert_int_equal(kml_optim_parse("rmsprop", &k), -1);
 }
 
+/* Decoupled weight decay: with a zero gradient each step multiplies every weight by (1 - lr*wd),
+ * for Adam and Nesterov alike; a skipped (non-finite) step leaves the weights alone; wd 0 is off. */
+static void weight_decay_shrinks_weights(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        kml_optim_config c;
+        kml_optim_config_init(&c);
+        c.kind = kind ? KML_OPT_NESTEROV : KML_OPT_ADAM;
+        c.clip = 0;
+        c.weight_decay = 0.5;
+        float st[4], p[2] = {2.0f, -4.0f}, g[2] = {0.0f, 0.0f};
+        kml_optim o;
+        kml_optim_init(&o, &c, 2, st);
+        assert_int_equal(kml_optim_step(&o, p, g, 0.1), 1);
+        assert_float_equal(p[0], 2.0f * 0.95f, 1e-6f);
+        assert_float_equal(p[1], -4.0f * 0.95f, 1e-6f);
+        assert_int_equal(kml_optim_step(&o, p, g, 0.2), 1);
+        assert_float_equal(p[0], 2.0f * 0.95f * 0.9f, 1e-6f);
+        g[1] = NAN;
+        assert_int_equal(kml_optim_step(&o, p, g, 0.2), 0);
+        assert_float_equal(p[0], 2.0f * 0.95f * 0.9f, 1e-6f);
+        /* with a mask only the marked weights decay */
+        static const unsigned char only_second[2] = {0, 1};
+        o.decay_mask = only_second;
+        float r[2] = {1.0f, 1.0f};
+        assert_int_equal(kml_optim_step(&o, r, (float[2]){0.0f, 0.0f}, 0.1), 1);
+        assert_float_equal(r[0], 1.0f, 0.0f);
+        assert_float_equal(r[1], 0.95f, 1e-6f);
+        /* wd 0: a zero gradient moves nothing */
+        c.weight_decay = 0.0;
+        float q[1] = {3.0f}, h[1] = {0.0f};
+        kml_optim_init(&o, &c, 1, st);
+        kml_optim_step(&o, q, h, 0.1);
+        assert_float_equal(q[0], 3.0f, 0.0f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -116,6 +154,7 @@ int main(void)
         cmocka_unit_test(clipping_scales_to_norm),
         cmocka_unit_test(nonfinite_step_skipped),
         cmocka_unit_test(lr_decay_schedule),
+        cmocka_unit_test(weight_decay_shrinks_weights),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

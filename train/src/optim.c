@@ -17,6 +17,7 @@ void kml_optim_config_init(kml_optim_config *c)
     c->clip = 5.0;
     c->decay_factor = 0.1;
     c->decay_epoch = -1;
+    c->weight_decay = 0.0;
 }
 
 int kml_optim_parse(const char *s, kml_opt_kind *out)
@@ -98,6 +99,14 @@ int kml_optim_step(kml_optim *o, float *param, const float *grad, double lr)
             buf[i] = mu * buf[i] + g;
             param[i] -= a * (g + mu * buf[i]);
         }
+    }
+    if (o->cfg.weight_decay > 0) {
+        /* Decoupled decay (Loshchilov & Hutter): shrinks every weight towards 0 by lr * wd of
+         * itself, independently of the gradient scale, so it also bounds Adam's weights. */
+        float keep = (float)(1.0 - lr * o->cfg.weight_decay);
+        const unsigned char *mask = o->decay_mask;
+        for (size_t i = 0; i < n; i++)
+            if (!mask || mask[i]) param[i] *= keep;
     }
     return 1;
 }

@@ -177,6 +177,7 @@ typedef struct {
     kml_dataset fit, val, test;
     kml_model m, g;
     void *block;
+    unsigned char *decay_mask;   /* 1 on weight matrices (W, U factors, V), for --weight-decay */
 } run_state;
 
 static void run_free(run_state *r)
@@ -187,6 +188,7 @@ static void run_free(run_state *r)
     kml_model_free(&r->m);
     kml_model_free(&r->g);
     free(r->block);
+    free(r->decay_mask);
 }
 
 /* A model that shares m's configuration, normalisation and names but whose parameters are `block`. */
@@ -313,6 +315,20 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
 
     kml_optim opt;
     kml_optim_init(&opt, &oc, P, opt_state);
+    if (oc.weight_decay > 0) {
+        /* Decay the weight matrices only: biases and the FastGRNN/FastRNN scalars (zeta, nu,
+         * alpha, beta, stored before the sigmoid) would otherwise be pulled to 0, i.e. to a
+         * sigmoid of 0.5, which raises nu from 0.018 and loosens the bound on the update. */
+        r.decay_mask = calloc(P, 1);
+        if (!r.decay_mask) { kml_error_set(err, "out of memory"); goto done; }
+        for (int i = 0; i < KML_PARAM_COUNT; i++) {
+            kml_param_kind k = kml_param_kind_of((kml_param_id)i);
+            if (!r.m.p[i] || i == KML_P_VB || !(k == KML_PK_W || k == KML_PK_U || k == KML_PK_CLASSIFIER)) continue;
+            size_t off = (size_t)(r.m.p[i] - r.m.block), n = (size_t)r.m.shape[i].rows * (size_t)r.m.shape[i].cols;
+            memset(r.decay_mask + off, 1, n);
+        }
+        opt.decay_mask = r.decay_mask;
+    }
     kml_train_state st;
     memset(&st, 0, sizeof st);
     long per_epoch = (r.fit.n + B - 1) / B, total = per_epoch * (long)tc->epochs;

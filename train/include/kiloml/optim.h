@@ -25,6 +25,7 @@ typedef struct kml_optim_config {
     double clip;         /* clip the global gradient L2 norm to this; <= 0 = no clipping (default 5) */
     double decay_factor; /* lr multiplied by this from decay_epoch on (0.1) */
     int decay_epoch;     /* -1 = 2/3 of the epochs (the paper's 200 of 300); 0 = never */
+    double weight_decay; /* decoupled weight decay: after each taken step p -= lr * wd * p (default 0 = off) */
 } kml_optim_config;
 
 typedef struct kml_optim {
@@ -35,6 +36,7 @@ typedef struct kml_optim {
     long skipped;       /* steps skipped because the gradient norm was not finite */
     long clipped;       /* steps whose gradient was scaled down by clipping */
     double last_norm;   /* gradient L2 norm of the last call (before clipping) */
+    const unsigned char *decay_mask; /* weight decay only where mask[i] != 0; NULL (set by init) = all */
 } kml_optim;
 
 void kml_optim_config_init(kml_optim_config *c);
