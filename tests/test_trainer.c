@@ -17,51 +17,17 @@
 #include "kiloml/trainer.h"
 
 #define DIR KML_BINARY_DIR "/tests"
-#define FSDD KML_SOURCE_DIR "/datasets/fsdd/fsdd_logmel.h5"
+#include "fsdd_fixture.h"
 
-/* A seeded random subset of n_train training and n_test test series of the shipped FSDD set. */
+/* A seeded random subset of 1500 training and 300 test series of the shipped FSDD set, each with
+ * its real length. */
 static kml_data fsdd;
 static int fsdd_ok;
 
 static int load_fsdd(void **state)
 {
     (void)state;
-    kml_data_opts o;
-    kml_data_opts_init(&o);
-    o.path = FSDD;
-    kml_data all;
-    kml_error err;
-    if (kml_data_load(&o, &all, &err)) {
-        fprintf(stderr, "test_trainer: cannot load %s: %s\n", FSDD, err.msg);
-        return -1;
-    }
-    int ntr = 1500, nte = 300;
-    int *idx = malloc((size_t)all.train.n * sizeof(int));
-    for (int i = 0; i < all.train.n; i++) idx[i] = i;
-    kml_rng r;
-    kml_rng_seed(&r, 11);
-    kml_rng_shuffle(&r, idx, all.train.n);
-    memset(&fsdd, 0, sizeof fsdd);
-    fsdd.C = all.C;
-    if (kml_dataset_subset(&all.train, idx, ntr, &fsdd.train, &err)) return -1;
-    for (int i = 0; i < nte; i++) idx[i] = i;
-    if (kml_dataset_subset(&all.test, idx, nte < all.test.n ? nte : all.test.n, &fsdd.test, &err)) return -1;
-    free(idx);
-    kml_data_free(&all);
-    /* FSDD pads clips to 99 frames with log(1e-10) = -23.03: give each clip its real length, so the
-     * classifier reads the state at the end of the speech (padding steps are then never trained on) */
-    kml_dataset *parts[2] = {&fsdd.train, &fsdd.test};
-    for (int k = 0; k < 2; k++) {
-        kml_dataset *d = parts[k];
-        d->len = malloc((size_t)d->n * sizeof(int32_t));
-        for (int i = 0; i < d->n; i++) {
-            int L = 1;
-            for (int t = 0; t < d->T; t++)
-                for (int f = 0; f < d->F; f++)
-                    if (d->X[((size_t)i * d->T + t) * d->F + f] > -23.0f) L = t + 1;
-            d->len[i] = L;
-        }
-    }
+    if (kml_test_fsdd_load(&fsdd, 11, 1500, 300, "test_trainer")) return -1;
     fsdd_ok = 1;
     return 0;
 }
