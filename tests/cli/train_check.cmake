@@ -1,23 +1,6 @@
 # Run by tests/cli_train.cmake in script mode: -DKILOML=... -DDATA=... -DWORK=...
 cmake_minimum_required(VERSION 3.20)
-file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK})
-
-function(run expect_rc out_var err_var)
-  execute_process(COMMAND ${KILOML} ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-  if(NOT rc EQUAL expect_rc)
-    message(FATAL_ERROR "kiloml ${ARGN}: exit ${rc}, expected ${expect_rc}\nstdout: ${out}\nstderr: ${err}")
-  endif()
-  set(${out_var} "${out}" PARENT_SCOPE)
-  set(${err_var} "${err}" PARENT_SCOPE)
-endfunction()
-
-function(expect_contains text needle what)
-  string(FIND "${text}" "${needle}" pos)
-  if(pos EQUAL -1)
-    message(FATAL_ERROR "${what}: expected '${needle}' in:\n${text}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/check_common.cmake)
 
 # ---- train -> eval ----
 set(M ${WORK}/digits.kml)
