@@ -8,6 +8,7 @@
 
 #include "cell_layout.h"
 #include "cell_threads.h"
+#include "param_layout.h"
 #include "kiloml/cell_f64.h"
 
 #define REAL double
@@ -27,20 +28,15 @@ int kml_model_f64_alloc(kml_model_f64 *m, const kml_model_config *cfg, kml_error
     memset(m, 0, sizeof *m);
     if (kml_model_shapes(cfg, m->shape, err) != 0) return -1;
     m->cfg = *cfg;
-    size_t n = 0;
-    for (int i = 0; i < KML_PARAM_COUNT; i++) n += (size_t)m->shape[i].rows * (size_t)m->shape[i].cols;
+    size_t off[KML_PARAM_COUNT + 1];
+    size_t n = kml_param_layout(m->shape, off);
     m->block = calloc(n, sizeof(double));
     if (!m->block) {
         memset(m, 0, sizeof *m);
         return kml_error_set(err, "model (double): out of memory for %zu parameters", n);
     }
     m->n_params = n;
-    size_t off = 0;
-    for (int i = 0; i < KML_PARAM_COUNT; i++) {
-        size_t k = (size_t)m->shape[i].rows * (size_t)m->shape[i].cols;
-        m->p[i] = k ? m->block + off : NULL;
-        off += k;
-    }
+    for (int i = 0; i < KML_PARAM_COUNT; i++) m->p[i] = off[i + 1] > off[i] ? m->block + off[i] : NULL;
     return 0;
 }
 

@@ -16,6 +16,7 @@
  */
 #include "kiloml/model.h"
 #include "kiloml/rng.h"
+#include "param_layout.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -146,25 +147,27 @@ int kml_model_shapes(const kml_model_config *cfg, kml_param_shape shape[KML_PARA
     return 0;
 }
 
+size_t kml_param_layout(const kml_param_shape shape[KML_PARAM_COUNT], size_t off[KML_PARAM_COUNT + 1])
+{
+    off[0] = 0;
+    for (int i = 0; i < KML_PARAM_COUNT; i++) off[i + 1] = off[i] + (size_t)shape[i].rows * (size_t)shape[i].cols;
+    return off[KML_PARAM_COUNT];
+}
+
 int kml_model_alloc(kml_model *m, const kml_model_config *cfg, kml_error *err)
 {
     memset(m, 0, sizeof *m);
     if (kml_model_shapes(cfg, m->shape, err) != 0) return -1;
     m->cfg = *cfg;
-    size_t n = 0;
-    for (int i = 0; i < KML_PARAM_COUNT; i++) n += (size_t)m->shape[i].rows * (size_t)m->shape[i].cols;
+    size_t off[KML_PARAM_COUNT + 1];
+    size_t n = kml_param_layout(m->shape, off);
     m->block = calloc(n, sizeof(float));
     if (!m->block) {
         memset(m, 0, sizeof *m);
         return kml_error_set(err, "model: out of memory for %zu parameters", n);
     }
     m->n_params = n;
-    size_t off = 0;
-    for (int i = 0; i < KML_PARAM_COUNT; i++) {
-        size_t k = (size_t)m->shape[i].rows * (size_t)m->shape[i].cols;
-        m->p[i] = k ? m->block + off : NULL;
-        off += k;
-    }
+    for (int i = 0; i < KML_PARAM_COUNT; i++) m->p[i] = off[i + 1] > off[i] ? m->block + off[i] : NULL;
     return 0;
 }
 
