@@ -13,6 +13,7 @@
 #include "kiloml/emi_q.h"
 #include "kiloml/emi_train.h"
 #include "kiloml/model_file.h"
+#include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
 
 enum {
@@ -69,7 +70,9 @@ static const char eval_help[] =
     "`kiloml emi train --val-groups`), so the same test set is evaluated.\n"
     "--integer also quantizes the model (kiloml quantize's procedure, calibrated on the training\n"
     "split; --bits 8|16, default 16) and streams the test series through the device's integer EMI\n"
-    "code (the same accuracy and step counts as the device, bit for bit).\n\n" KML_DATA_HELP;
+    "code (the same accuracy and step counts as the device, bit for bit). A quantized model\n"
+    "(MODEL.q.kml of `kiloml quantize`) is streamed with its stored integer model, without\n"
+    "--integer; --bits does not apply to it.\n\n" KML_DATA_HELP;
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
@@ -374,7 +377,7 @@ static int emi_eval(int argc, char **argv)
     kml_data_opts dopts;
     kml_data_opts_init(&dopts);
     double thr = 0.99;
-    int k = 0, json = 0, integer = 0, bits = 16, c;
+    int k = 0, json = 0, integer = 0, bits = 16, bits_set = 0, c;
     const char *val_groups = NULL;
     kml_error err = {0};
     optind = 1;
@@ -392,6 +395,7 @@ static int emi_eval(int argc, char **argv)
         case O_VALGROUPS: val_groups = optarg; break;
         case O_INTEGER: integer = 1; break;
         case O_BITS:
+            bits_set = 1;
             bad = parse_int("--bits (8 or 16)", optarg, 8, 16, &bits);
             if (!bad && bits != 8 && bits != 16) {
                 fprintf(stderr, "kiloml: --bits expects 8 or 16, got '%s'\n", optarg);
@@ -420,6 +424,13 @@ static int emi_eval(int argc, char **argv)
         return 1;
     }
     if (k == 0) k = a.k;
+    const int stored_q = kml_qmodel_file_has(path) == 1; /* a .q.kml: its own integer model */
+    if (stored_q && bits_set) {
+        fprintf(stderr, "kiloml: %s is already quantized (its stored integer model is evaluated): --bits does not "
+                        "apply\n", path);
+        kml_model_free(&m);
+        return 2;
+    }
     kml_data data;
     if (kml_data_load(&dopts, &data, &err) != 0) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
@@ -448,18 +459,32 @@ static int emi_eval(int argc, char **argv)
         fprintf(stderr, "kiloml: %s has %d classes; the model knows %d\n", dopts.path, data.C, m.cfg.C);
         goto done;
     }
-    if (integer) {
-        kml_quant_opts qo;
-        kml_quant_opts_init(&qo);
-        qo.bits = bits;
-        kml_quant_report qrep;
+    if (integer || stored_q) {
         float qp[2] = {(float)thr, 2.0f};
-        if (kml_quantize(&m, &data.train, &qo, &qm, &qrep, &err) != 0 ||
-            kml_emi_qevaluate(&qm, &data.test, a.window, a.stride, k, a.negative, qp, 2, qres, &err) != 0) {
+        int qrc;
+        if (stored_q) {
+            qrc = kml_qmodel_read(path, &qm, &err);
+        } else {
+            kml_quant_opts qo;
+            kml_quant_opts_init(&qo);
+            qo.bits = bits;
+            kml_quant_report qrep;
+            qrc = kml_quantize(&m, &data.train, &qo, &qm, &qrep, &err);
+        }
+        if (qrc != 0) {
             fprintf(stderr, "kiloml: %s\n", err.msg);
             goto done;
         }
         have_q = 1;
+        if (stored_q) {
+            bits = 8;
+            for (int s = 0; s < KML_QS_COUNT; s++)
+                if (qm.fmt.bits[s] > bits) bits = qm.fmt.bits[s];
+        }
+        if (kml_emi_qevaluate(&qm, &data.test, a.window, a.stride, k, a.negative, qp, 2, qres, &err) != 0) {
+            fprintf(stderr, "kiloml: %s\n", err.msg);
+            goto done;
+        }
     }
     if (m.norm.mean) {
         if (m.norm.mode == KML_NORM_PER_STEP && m.norm.T != data.test.T) {
@@ -500,6 +525,7 @@ static int emi_eval(int argc, char **argv)
         if (have_q) {
             cJSON *q = cJSON_AddObjectToObject(o, "integer");
             cJSON_AddNumberToObject(q, "bits", bits);
+            cJSON_AddStringToObject(q, "source", stored_q ? "file" : "quantized");
             cJSON_AddNumberToObject(q, "accuracy", qres[0].accuracy);
             cJSON_AddNumberToObject(q, "early_savings", qres[0].savings.early);
             cJSON_AddNumberToObject(q, "total_savings", qres[0].savings.total);
@@ -517,9 +543,9 @@ static int emi_eval(int argc, char **argv)
                thr, 100 * res[0].accuracy, 100 * res[0].savings.mi, 100 * res[0].savings.early,
                100 * res[0].savings.total);
         if (have_q)
-            printf("integer model (%d-bit weights, the device's stream): accuracy %.2f %% at %.4g with %.2f %% "
+            printf("integer model (%s, %d-bit weights, the device's stream): accuracy %.2f %% at %.4g with %.2f %% "
                    "early savings (%.2f %% total); %.2f %% without early exit\n\n",
-                   bits, 100 * qres[0].accuracy, thr, 100 * qres[0].savings.early, 100 * qres[0].savings.total,
+                   stored_q ? "stored in the file" : "quantized here", bits, 100 * qres[0].accuracy, thr, 100 * qres[0].savings.early, 100 * qres[0].savings.total,
                    100 * qres[1].accuracy);
         printf("  threshold  accuracy  steps run  total saved\n");
         for (int i = 1; i <= NS; i++) {

@@ -184,6 +184,55 @@ static void integer_path(void **state)
     assert_int_equal(run("emi eval " DIR "/q.kml " DATA " --integer --bits 12"), 2);
 }
 
+static double integer_field(const char *key, const char *src)
+{
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "integer");
+    assert_non_null(q);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(q, "source");
+    assert_true(cJSON_IsString(s));
+    assert_string_equal(s->valuestring, src);
+    double v = num(q, key);
+    cJSON_Delete(o);
+    return v;
+}
+
+/* `kiloml quantize` of an EMI model keeps /emi: `kiloml emi eval` of the .q.kml streams the stored
+ * integer model (no --integer, no quantizing on the fly) with the model's window and k, and gives
+ * exactly what quantizing on the fly with the same procedure gives */
+static void quantized_file_keeps_emi(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --k 3 --rounds 2 --epochs 5 "
+                         "--hidden 8 --batch 50 --gate-nonlin quantsigm --update-nonlin quanttanh --threads 1 "
+                         "--quiet -o " DIR "/e.kml"),
+                     0);
+    assert_int_equal(run("quantize " DIR "/e.kml --calib " DIR "/train.csv --timesteps 40 --group-col 1 --bits 8 "
+                         "--quiet -o " DIR "/e.q.kml"),
+                     0);
+    assert_int_equal(run("emi eval " DIR "/e.q.kml " DATA " --threshold 0.9 --json"), 0);
+    double acc = integer_field("accuracy", "file"), early = integer_field("early_savings", "file");
+    double off = integer_field("accuracy_no_early_exit", "file");
+    assert_int_equal((int)integer_field("bits", "file"), 8);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_int_equal((int)num(o, "k"), 3);                        /* from the quantized file's /emi */
+    assert_true(fabs(num(o, "mi_savings") - 0.75) < 1e-9);      /* window 10 of 40 */
+    assert_int_equal((int)num(o, "instances_per_bag"), 7);       /* stride 5 */
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/e.kml " DATA " --threshold 0.9 --integer --bits 8 --json"), 0);
+    assert_true(acc == integer_field("accuracy", "quantized"));
+    assert_true(early == integer_field("early_savings", "quantized"));
+    assert_true(off == integer_field("accuracy_no_early_exit", "quantized"));
+    assert_true(early > 0.0);
+    /* the stored model's widths are fixed: --bits is refused, naming why */
+    assert_int_equal(run("emi eval " DIR "/e.q.kml " DATA " --bits 16"), 2);
+    assert_non_null(strstr(slurp("err.txt"), "already quantized"));
+    /* the text report says where the integer model came from */
+    assert_int_equal(run("emi eval " DIR "/e.q.kml " DATA), 0);
+    assert_non_null(strstr(slurp("out.txt"), "stored in the file"));
+}
+
 static void bad_models(void **state)
 {
     (void)state;
@@ -201,6 +250,7 @@ int main(void)
         cmocka_unit_test(train_then_eval),
         cmocka_unit_test(validation_groups),
         cmocka_unit_test(integer_path),
+        cmocka_unit_test(quantized_file_keeps_emi),
         cmocka_unit_test(bad_models),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
