@@ -233,6 +233,50 @@ static void quantized_file_keeps_emi(void **state)
     assert_non_null(strstr(slurp("out.txt"), "stored in the file"));
 }
 
+/* `kiloml export` of an EMI model (float or its .q.kml) writes the EMI settings as defines
+ * (emi_main.c and the device tests build from them); the threshold as Q15; a model without /emi
+ * gets no EMI block, and --emi-threshold is refused for it */
+static void export_writes_emi_defines(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --k 3 --rounds 1 --epochs 2 "
+                         "--hidden 4 --gate-nonlin quantsigm --update-nonlin quanttanh --threads 1 --quiet -o " DIR
+                         "/x.kml"),
+                     0);
+    assert_int_equal(run("quantize " DIR "/x.kml --calib " DIR "/train.csv --timesteps 40 --group-col 1 --quiet -o " DIR
+                         "/x.q.kml"),
+                     0);
+    assert_int_equal(run("export " DIR "/x.q.kml -o " DIR "/xq.h --name XQ --emi-threshold 0.9"), 0);
+    const char *h = slurp("xq.h");
+    const char *want[] = {"#define XQ_IS_INTEGER 1\n", "#define XQ_EMI_T 40\n",     "#define XQ_EMI_WINDOW 10\n",
+                          "#define XQ_EMI_STRIDE 5\n", "#define XQ_EMI_N_INST 7\n", "#define XQ_EMI_K 3\n",
+                          "#define XQ_EMI_NEGATIVE (0)\n", "#define XQ_EMI_P_Q15 29491u\n"}; /* round(0.9 * 32768) */
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        if (!strstr(h, want[i])) print_message("missing: %s", want[i]);
+        assert_non_null(strstr(h, want[i]));
+    }
+    /* the float model of the same file, default threshold 0.99 */
+    assert_int_equal(run("export " DIR "/x.kml -o " DIR "/xf.h --name XF --json"), 0);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "emi");
+    assert_non_null(e);
+    assert_int_equal((int)num(e, "threshold_q15"), 32440);
+    assert_int_equal((int)num(e, "window"), 10);
+    cJSON_Delete(o);
+    h = slurp("xf.h");
+    assert_non_null(strstr(h, "#define XF_IS_INTEGER 0\n"));
+    assert_non_null(strstr(h, "#define XF_EMI_P_Q15 32440u\n"));
+    assert_non_null(strstr(h, "#define XF_EMI_NEGATIVE (0)\n"));
+    /* out of range thresholds and non-EMI models */
+    assert_int_equal(run("export " DIR "/x.kml -o " DIR "/xf.h --emi-threshold 1.5"), 2);
+    assert_int_equal(run("train " DATA " --epochs 1 --hidden 4 --threads 1 --quiet -o " DIR "/plain.kml"), 0);
+    assert_int_equal(run("export " DIR "/plain.kml -o " DIR "/plain.h --emi-threshold 0.9"), 2);
+    assert_non_null(strstr(slurp("err.txt"), "no /emi group"));
+    assert_int_equal(run("export " DIR "/plain.kml -o " DIR "/plain.h"), 0);
+    assert_null(strstr(slurp("plain.h"), "_EMI_"));
+}
+
 static void bad_models(void **state)
 {
     (void)state;
@@ -251,6 +295,7 @@ int main(void)
         cmocka_unit_test(validation_groups),
         cmocka_unit_test(integer_path),
         cmocka_unit_test(quantized_file_keeps_emi),
+        cmocka_unit_test(export_writes_emi_defines),
         cmocka_unit_test(bad_models),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
