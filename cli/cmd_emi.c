@@ -340,6 +340,14 @@ static int emi_train(int argc, char **argv)
         cJSON_AddNumberToObject(o, "test_bag_accuracy", sum.train.test_accuracy);
         cJSON *rl = cJSON_AddArrayToObject(o, "relabelled_bags");
         for (int i = 0; i + 1 < ec.rounds && i < 64; i++) cJSON_AddItemToArray(rl, cJSON_CreateNumber(sum.relabelled[i]));
+        cJSON *rv = cJSON_AddArrayToObject(o, "round_val_bag_accuracy");
+        cJSON *rt = cJSON_AddArrayToObject(o, "round_test_bag_accuracy");
+        cJSON *ra = cJSON_AddArrayToObject(o, "round_active_instances");
+        for (int i = 0; i < ec.rounds && i < 64; i++) {
+            cJSON_AddItemToArray(rv, cJSON_CreateNumber(sum.round_val_accuracy[i]));
+            cJSON_AddItemToArray(rt, cJSON_CreateNumber(sum.round_test_accuracy[i]));
+            cJSON_AddItemToArray(ra, cJSON_CreateNumber(sum.round_active[i]));
+        }
         cJSON_AddNumberToObject(o, "skipped_steps", sum.train.skipped_steps);
         cJSON_AddNumberToObject(o, "train_seconds", sum.train.train_seconds);
         char *s = cJSON_Print(o);

@@ -106,6 +106,15 @@ static void train_then_eval(void **state)
     assert_true(num(o, "test_bag_accuracy") >= 0.85);
     assert_true(num(o, "val_bag_accuracy") >= 0.0);
     assert_int_equal((int)num(o, "window"), 10);
+    /* per-round diagnostics: the last round's kept checkpoint is the model's */
+    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(o, "round_val_bag_accuracy"),
+                *rt = cJSON_GetObjectItemCaseSensitive(o, "round_test_bag_accuracy"),
+                *ra = cJSON_GetObjectItemCaseSensitive(o, "round_active_instances");
+    assert_true(cJSON_GetArraySize(rv) == 2 && cJSON_GetArraySize(rt) == 2 && cJSON_GetArraySize(ra) == 2);
+    assert_true(cJSON_GetArrayItem(rv, 1)->valuedouble == num(o, "val_bag_accuracy"));
+    assert_true(cJSON_GetArrayItem(rt, 1)->valuedouble == num(o, "test_bag_accuracy"));
+    int a0 = cJSON_GetArrayItem(ra, 0)->valueint; /* round 1: every instance of the fit bags (90 % of 240) */
+    assert_true(a0 % 7 == 0 && a0 >= 200 * 7 && a0 < 240 * 7);
     cJSON_Delete(o);
 
     assert_int_equal(run("emi eval " DIR "/m.kml " DATA " --threshold 0.9 --json"), 0);

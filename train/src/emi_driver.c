@@ -212,6 +212,9 @@ static int run_rounds(run *r, const kml_emi_config *ec, kml_emi_summary *sum, km
     for (int round = 0; round < ec->rounds; round++) {
         kml_emi_loss_mode mode = round < sum->mi_rounds ? KML_EMI_LOSS_LAST : KML_EMI_LOSS_EVERY;
         double best_acc = -1;
+        int active = 0;
+        for (int i = 0; i < r->fb.inst.n; i++) active += r->fb.weight[i] > 0.0f;
+        if (round < 64) sum->round_active[round] = active;
         for (int e = 0; e < tc->epochs; e++) {
             const int epoch = round * tc->epochs + e; /* global, for the lr schedule */
             double loss = train_epoch(r, mode, kml_optim_lr(&tc->optim, epoch, total_epochs));
@@ -231,7 +234,12 @@ static int run_rounds(run *r, const kml_emi_config *ec, kml_emi_summary *sum, km
             if (tc->checkpoint && tc->checkpoint(&r->best, &sum->train, tc->checkpoint_ctx, err) != 0) return -1;
         }
         memcpy(r->m.block, r->best.block, r->m.n_params * sizeof(float));
-        sum->round_val_accuracy[round] = best_acc;
+        if (round < 64) {
+            sum->round_val_accuracy[round] = best_acc;
+            sum->round_test_accuracy[round] = -1;
+            if (r->tb.n_bags > 0 && (sum->round_test_accuracy[round] = bag_accuracy(r, ec, &r->tb, NULL, err)) < 0)
+                return -1;
+        }
         if (round + 1 < ec->rounds) {
             double fit_acc = bag_accuracy(r, ec, &r->fb, r->inst_pred, err);
             if (fit_acc < 0) return -1;
