@@ -19,7 +19,7 @@
 enum {
     O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
-    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS
+    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD
 };
 
 static const char train_help[] =
@@ -54,6 +54,7 @@ static const char train_help[] =
     "  --lr LR               learning rate (default 0.01)   --optimizer adam|nesterov\n"
     "  --clip N              gradient-norm clipping (default 5; 0 = off)\n"
     "  --lr-decay-epoch E    lr x 0.1 from this global epoch on (default 2/3 of rounds x epochs)\n"
+    "  --weight-decay X      decoupled weight decay of W, U, V: each step w -= lr * X * w (default 0 = off)\n"
     "  --norm MODE           per-feature (default), per-step or none\n"
     "  --seed S              seed of initialisation, split and minibatch order (default 0)\n"
     "  --threads N           OpenBLAS threads (default: OpenBLAS's choice)\n"
@@ -179,6 +180,7 @@ static int emi_train(int argc, char **argv)
         {"clip", required_argument, NULL, O_CLIP},
         {"norm", required_argument, NULL, O_NORM},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
+        {"weight-decay", required_argument, NULL, O_WD},
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -255,6 +257,7 @@ static int emi_train(int argc, char **argv)
         case O_VALBYGROUP: tc->val_by_group = 1; break;
         case O_CLIP: bad = parse_double("--clip", optarg, 0, 1e30, &tc->optim.clip); break;
         case O_DECAY: bad = parse_int("--lr-decay-epoch", optarg, 0, 1000000, &tc->optim.decay_epoch); break;
+        case O_WD: bad = parse_double("--weight-decay", optarg, 0, 1000, &tc->optim.weight_decay); break;
         case O_NORM:
             if (!strcmp(optarg, "per-feature")) tc->normalize = 1, tc->norm_mode = KML_NORM_PER_FEATURE;
             else if (!strcmp(optarg, "per-step")) tc->normalize = 1, tc->norm_mode = KML_NORM_PER_STEP;

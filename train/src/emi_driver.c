@@ -40,6 +40,7 @@ typedef struct run {
     kml_emi_work work;
     float *opt_state, *iht_scratch;
     uint8_t *iht_mask;
+    unsigned char *decay_mask; /* 1 on the weight matrices (W, U factors, V) for --weight-decay */
     int *active, *batch_rows;
     int32_t *y, *inst_pred;
     kml_optim opt;
@@ -65,6 +66,7 @@ static void run_free(run *r)
     free(r->opt_state);
     free(r->iht_scratch);
     free(r->iht_mask);
+    free(r->decay_mask);
     free(r->active);
     free(r->batch_rows);
     free(r->y);
@@ -156,6 +158,18 @@ static int prepare_model(run *r, const kml_emi_config *ec, const kml_data *data,
         return kml_error_set(err, "EMI: out of memory for %d instances", rows);
     if (kml_emi_work_alloc(&r->work, &cfg, ec->window, B, err) != 0) return -1;
     kml_optim_init(&r->opt, &tc->optim, r->m.n_params, r->opt_state);
+    if (tc->optim.weight_decay > 0) {
+        /* as the trainer: the weight matrices only, not biases or the cell's scalars */
+        r->decay_mask = calloc(r->m.n_params, 1);
+        if (!r->decay_mask) return kml_error_set(err, "EMI: out of memory");
+        for (int i = 0; i < KML_PARAM_COUNT; i++) {
+            kml_param_kind k = kml_param_kind_of((kml_param_id)i);
+            if (!r->m.p[i] || i == KML_P_VB || !(k == KML_PK_W || k == KML_PK_U || k == KML_PK_CLASSIFIER)) continue;
+            size_t off = (size_t)(r->m.p[i] - r->m.block), n = (size_t)r->m.shape[i].rows * (size_t)r->m.shape[i].cols;
+            memset(r->decay_mask + off, 1, n);
+        }
+        r->opt.decay_mask = r->decay_mask;
+    }
     kml_iht_init(&r->iht, &r->m, tc->density_w, tc->density_u, (long)r->spe * tc->epochs * ec->rounds, r->iht_mask,
                  r->iht_scratch);
     kml_rng_seed(&r->rng, tc->seed ^ 0x454d492d524e4eull); /* "EMI-RNN": the minibatch order */
