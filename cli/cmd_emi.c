@@ -15,11 +15,13 @@
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
+#include "train_qat.h"
 
 enum {
     O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
-    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD
+    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD, O_QAT, O_QATEP,
+    O_QATBITS
 };
 
 static const char train_help[] =
@@ -60,7 +62,12 @@ static const char train_help[] =
     "  --threads N           OpenBLAS threads (default: OpenBLAS's choice)\n"
     "  -o, --output FILE     model file to write (.kml)\n"
     "  --json                print the result as JSON on stdout\n"
-    "  --quiet               no progress on stderr\n\n" KML_DATA_HELP;
+    "  --quiet               no progress on stderr\n"
+    "  --qat                 quantization-aware training: the last --qat-epochs epochs (counted over all\n"
+    "                        rounds; default the last round) run on weights rounded to the integer grid\n"
+    "                        (straight-through gradient) with quantsigm / quanttanh; the integer model is\n"
+    "                        written into MODEL.kml beside /emi (kiloml emi eval then streams it)\n"
+    "  --qat-epochs N        epochs of the QAT phase    --qat-bits 8|16   weight width (default 8)\n\n" KML_DATA_HELP;
 
 static const char eval_help[] =
     "usage: kiloml emi eval MODEL.kml --data FILE [data options] [--threshold P] [--k K] [--json]\n\n"
@@ -150,6 +157,19 @@ static int split_test_groups(kml_data *d, const char *list, kml_dataset *val, km
     return rc;
 }
 
+/* /emi, and /quant when --qat made the integer model */
+typedef struct emi_extra {
+    const kml_qmodel *qm;
+    const kml_emi_file_attrs *emi;
+} emi_extra;
+
+static int write_emi_extra(hid_t file, void *ctx, kml_error *err)
+{
+    const emi_extra *x = ctx;
+    if (x->qm && kml_qmodel_file_extra(file, (void *)x->qm, err) != 0) return -1;
+    return kml_emi_file_write_extra(file, (void *)x->emi, err);
+}
+
 static int emi_train(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -181,6 +201,9 @@ static int emi_train(int argc, char **argv)
         {"norm", required_argument, NULL, O_NORM},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
         {"weight-decay", required_argument, NULL, O_WD},
+        {"qat", no_argument, NULL, O_QAT},
+        {"qat-epochs", required_argument, NULL, O_QATEP},
+        {"qat-bits", required_argument, NULL, O_QATBITS},
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -196,7 +219,9 @@ static int emi_train(int argc, char **argv)
     tc->epochs = 10;
     tc->progress = 1;
     const char *out = NULL, *val_groups = NULL;
-    int json = 0, neg_set = 0, c;
+    int json = 0, neg_set = 0, c, qat_epochs = -1;
+    kml_cli_qat qat;
+    kml_cli_qat_init(&qat);
     double dv;
     kml_error err = {0};
     optind = 1;
@@ -258,6 +283,15 @@ static int emi_train(int argc, char **argv)
         case O_CLIP: bad = parse_double("--clip", optarg, 0, 1e30, &tc->optim.clip); break;
         case O_DECAY: bad = parse_int("--lr-decay-epoch", optarg, 0, 1000000, &tc->optim.decay_epoch); break;
         case O_WD: bad = parse_double("--weight-decay", optarg, 0, 1000, &tc->optim.weight_decay); break;
+        case O_QAT: qat.on = 1; break;
+        case O_QATEP: bad = parse_int("--qat-epochs", optarg, 1, 1000000, &qat_epochs); break;
+        case O_QATBITS:
+            bad = parse_int("--qat-bits (8 or 16)", optarg, 8, 16, &qat.bits);
+            if (!bad && qat.bits != 8 && qat.bits != 16) {
+                fprintf(stderr, "kiloml: --qat-bits expects 8 or 16, got '%s'\n", optarg);
+                bad = -1;
+            }
+            break;
         case O_NORM:
             if (!strcmp(optarg, "per-feature")) tc->normalize = 1, tc->norm_mode = KML_NORM_PER_FEATURE;
             else if (!strcmp(optarg, "per-step")) tc->normalize = 1, tc->norm_mode = KML_NORM_PER_STEP;
@@ -296,9 +330,24 @@ static int emi_train(int argc, char **argv)
         fprintf(stderr, "kiloml: emi train: -o MODEL.kml is required\n");
         return 2;
     }
+    if (qat.on) {
+        const int total = tc->epochs * ec.rounds;
+        if (kml_cli_qat_setup(&qat, tc, &err) != 0) {
+            fprintf(stderr, "kiloml: %s\n", err.msg);
+            kml_cli_qat_free(&qat);
+            return 2;
+        }
+        /* counted over all rounds: the last round by default */
+        qat.epochs = qat_epochs > 0 ? (qat_epochs < total ? qat_epochs : total) : tc->epochs;
+        tc->qat.start_epoch = total - qat.epochs;
+    } else if (qat_epochs > 0) {
+        fprintf(stderr, "kiloml: emi train: --qat-epochs needs --qat\n");
+        return 2;
+    }
     kml_data data;
     if (kml_data_load(&dopts, &data, &err) != 0) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
+        kml_cli_qat_free(&qat);
         return 1;
     }
     kml_dataset val = {0};
@@ -322,7 +371,13 @@ static int emi_train(int argc, char **argv)
     }
     kml_emi_file_attrs attrs = {ec.window, ec.stride, ec.k, ec.negative, ec.rounds, ec.frac_emi, data.train.T,
                                 sum.train.val_accuracy, sum.train.test_accuracy};
-    if (kml_model_file_write(out, &m, &sum.train, kml_emi_file_write_extra, &attrs, &err) != 0) {
+    if (qat.on && kml_cli_qat_finish(&qat, &m, &data, tc->progress, &err) != 0) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        kml_model_free(&m);
+        goto done;
+    }
+    emi_extra extra = {qat.have_q ? &qat.qm : NULL, &attrs};
+    if (kml_model_file_write(out, &m, &sum.train, write_emi_extra, &extra, &err) != 0) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
         kml_model_free(&m);
         goto done;
@@ -353,6 +408,8 @@ static int emi_train(int argc, char **argv)
         }
         cJSON_AddNumberToObject(o, "skipped_steps", sum.train.skipped_steps);
         cJSON_AddNumberToObject(o, "train_seconds", sum.train.train_seconds);
+        kml_cli_qat_json(o, &qat, &m);
+        if (qat.on) cJSON_AddNumberToObject(o, "qat_rounded_passes", (double)qat.fq.applied);
         char *s = cJSON_Print(o);
         printf("%s\n", s);
         free(s);
@@ -363,11 +420,13 @@ static int emi_train(int argc, char **argv)
                ec.rounds, sum.mi_rounds, ec.rounds - sum.mi_rounds);
         printf("validation bag accuracy %.2f %%, test bag accuracy %.2f %% (last step, no early exit)\n",
                100 * sum.train.val_accuracy, 100 * sum.train.test_accuracy);
+        kml_cli_qat_print(stdout, &qat, &m);
         printf("wrote %s (%.1f s)\n", out, sum.train.train_seconds);
     }
     kml_model_free(&m);
     rc = 0;
 done:
+    kml_cli_qat_free(&qat);
     kml_dataset_free(&val);
     kml_data_free(&data);
     return rc;

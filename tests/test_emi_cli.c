@@ -286,6 +286,44 @@ static void export_writes_emi_defines(void **state)
     assert_null(strstr(slurp("plain.h"), "_EMI_"));
 }
 
+/* --qat: the last round trains on weights rounded to the 8-bit grid; the .kml then holds /quant
+ * beside /emi, and emi eval streams that integer model, which keeps the float model's accuracy */
+static void qat_path(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --qat-epochs 2 -o " DIR
+                         "/qa.kml"),
+                     2);
+    assert_non_null(strstr(slurp("err.txt"), "--qat-epochs needs --qat"));
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --rounds 2 --epochs 5 "
+                         "--hidden 8 --batch 50 --qat --threads 1 --quiet --json -o " DIR "/qa.kml"),
+                     0);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "quantized");
+    assert_non_null(q);
+    assert_int_equal((int)num(q, "qat_epochs"), 5); /* the last round */
+    assert_int_equal((int)num(q, "bits"), 8);
+    assert_true(num(o, "best_epoch") > 5);           /* kept from a QAT epoch of round 2 */
+    /* every minibatch and validation pass of the 5 QAT epochs ran on rounded weights, no other:
+     * 216 fit series (240 less the 10 % validation) x 7 instances = 1512 -> 31 minibatches of <= 50,
+     * plus the validation pass, x 5 epochs (round 1 would double it) */
+    assert_int_equal((int)num(o, "qat_rounded_passes"), 5 * (31 + 1));
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/qa.kml " DATA " --threshold 0.9 --json"), 0);
+    double fa = 0, qa = integer_field("accuracy", "file");
+    o = cJSON_Parse(slurp("out.txt"));
+    fa = num(o, "accuracy");
+    cJSON_Delete(o);
+    print_message("  QAT: float %.3f, stored 8-bit integer %.3f at p 0.9\n", fa, qa);
+    assert_true(fa >= 0.85);
+    assert_true(qa >= fa - 0.03);
+    /* only the integer cells can be trained for the integer path */
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --cell gru --qat -o " DIR
+                         "/qg.kml"),
+                     2);
+}
+
 static void bad_models(void **state)
 {
     (void)state;
@@ -305,6 +343,7 @@ int main(void)
         cmocka_unit_test(integer_path),
         cmocka_unit_test(quantized_file_keeps_emi),
         cmocka_unit_test(export_writes_emi_defines),
+        cmocka_unit_test(qat_path),
         cmocka_unit_test(bad_models),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -178,7 +178,7 @@ static int prepare_model(run *r, const kml_emi_config *ec, const kml_data *data,
 
 /* One epoch over the instances of weight > 0 in spe minibatches; returns the mean loss. A
  * non-finite loss skips the step (counted in opt.skipped), as a non-finite gradient does. */
-static double train_epoch(run *r, kml_emi_loss_mode mode, double lr)
+static double train_epoch(run *r, const kml_train_qat *qat, int fq, kml_emi_loss_mode mode, double lr)
 {
     const int rows = r->fb.inst.n, W = r->fb.window;
     int n_active = 0, loss_n = 0;
@@ -193,7 +193,9 @@ static double train_epoch(run *r, kml_emi_loss_mode mode, double lr)
             memcpy(r->batch_rows, r->active + lo, (size_t)(hi - lo) * sizeof(int));
             kml_emi_gather(&r->fb, r->batch_rows, hi - lo, mode, &r->work, r->y);
             memset(r->g.block, 0, r->g.n_params * sizeof(float));
+            if (fq) qat->fake(&r->m, qat->ctx); /* QAT: forward/backward on the rounded weights */
             double loss = kml_emi_batch_loss(&r->m, r->work.X, r->y, r->work.step_w, W, hi - lo, &r->work, &r->g);
+            if (fq) qat->restore(&r->m, qat->ctx); /* straight-through: the float weights take the step */
             if (isfinite(loss)) {
                 loss_sum += loss;
                 loss_n++;
@@ -229,12 +231,18 @@ static int run_rounds(run *r, const kml_emi_config *ec, kml_emi_summary *sum, km
         int active = 0;
         for (int i = 0; i < r->fb.inst.n; i++) active += r->fb.weight[i] > 0.0f;
         if (round < 64) sum->round_active[round] = active;
+        /* QAT (tc->qat.fake set): epochs from qat.start_epoch on (global count) train and validate on
+         * the rounded weights; in a round that has such epochs only they are eligible */
+        const int round_qat = tc->qat.fake && (round + 1) * tc->epochs > tc->qat.start_epoch;
         for (int e = 0; e < tc->epochs; e++) {
             const int epoch = round * tc->epochs + e; /* global, for the lr schedule */
-            double loss = train_epoch(r, mode, kml_optim_lr(&tc->optim, epoch, total_epochs));
+            const int fq = tc->qat.fake && epoch >= tc->qat.start_epoch;
+            double loss = train_epoch(r, &tc->qat, fq, mode, kml_optim_lr(&tc->optim, epoch, total_epochs));
+            if (fq) tc->qat.fake(&r->m, tc->qat.ctx);
             double acc = bag_accuracy(r, ec, &r->vb, NULL, err);
+            if (fq) tc->qat.restore(&r->m, tc->qat.ctx);
             if (acc < 0) return -1;
-            if (acc > best_acc) {
+            if ((fq || !round_qat) && acc > best_acc) {
                 best_acc = acc;
                 sum->train.best_epoch = epoch + 1;
                 memcpy(r->best.block, r->m.block, r->m.n_params * sizeof(float));
