@@ -7,6 +7,12 @@
 /* Column pointers and row indices of a sparse matrix (kml_mat.h), whatever the value type. */
 kml_status kml_mat_validate_index_(uint16_t rows, uint16_t cols, uint16_t nnz, const uint16_t *colptr,
                                    const uint8_t *idx8, const uint16_t *idx16);
+/* The bitmap of a KML_MAT_BITMAP matrix (kml_mat.h): present, set bits == nnz, no bit at or beyond `rows`. */
+kml_status kml_mat_validate_bitmap_(uint16_t rows, uint16_t cols, uint16_t nnz, const uint8_t *bitmap);
+/* Number of set bits in the first `nbytes` bytes of a bitmap in flash. */
+uint16_t kml_bitmap_count_(const uint8_t *bitmap, uint32_t nbytes);
+/* Bytes per column of a bitmap: ceil(rows / 8); at most 255 (the AVR kernel counts them in a byte). */
+#define KML_BITMAP_COL_BYTES(rows) ((uint16_t)(((rows) + 7u) >> 3))
 
 /* The hot inline helpers below stay inline under -Os too (a call costs ~25 cycles on a Cortex-M0+).
  * Not forced on AVR, where flash is short and the compiler's -Os choice costs only a few % of speed. */
@@ -27,6 +33,7 @@ typedef struct kml_colwalk_ {
     const uint8_t *i8;
     const uint16_t *i16;
     const uint16_t *cp;  /* sparse: &colptr[j + 1] of the next column j */
+    const uint8_t *bm;   /* bitmap: the first bitmap byte of the next column */
     uint16_t rows;
     uint16_t k;          /* sparse: colptr[j] of the next column */
     uint8_t kind;        /* see kml_mat_q.c */
