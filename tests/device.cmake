@@ -121,12 +121,15 @@ kml_device_model(dev_sparse_grnn WINDOWS 25 PER_FILE 25 T 32 D 9
                             --density-u 30 --seed 13)
 kml_device_model(dev_sparse_rnn WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastrnn --H 24 --C 2 --density-w 50 --density-u 25 --seed 14)
-# The same pruned low-rank FastGRNN shape with every sparse factor stored as a bitmap
-# (KML_MAT_BITMAP): W1 (9 rows: a part byte) and W2, U1 int8, U2 int16 (12 rows), through the
-# walker of the step and kml_mat_vec_q; 25 windows, one image per target.
+# The same pruned models with every sparse matrix stored as a bitmap (KML_MAT_BITMAP): a low-rank
+# FastGRNN whose walked factors W2, U2 are both int8 bitmaps (the step's inline bitmap loop; W1 with
+# 9 rows: a part byte, U1 through kml_mat_vec_q), and a full-rank FastRNN with an int16 bitmap U
+# (24 rows) beside an int8 bitmap W (the generic walker). 25 windows each, one image per target.
 kml_device_model(dev_bitmap_grnn WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
-                            --density-u 30 --w16-u --bitmap --seed 15)
+                            --density-u 30 --bitmap --seed 15)
+kml_device_model(dev_bitmap_rnn WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastrnn --H 24 --C 2 --density-w 50 --density-u 25 --w16-u --bitmap --seed 16)
 
 # `kiloml export MODEL.kml --target T --measure --json` end to end, on the float model that
 # test_measure writes (measure_model.kml).

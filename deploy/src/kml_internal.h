@@ -127,4 +127,82 @@ KML_INLINE_ int32_t kml_sp8walk_next_(kml_sp8walk_ *c, const int16_t *x)
 #endif
 }
 
+/* Bitmap int8 columns (KML_MAT_BITMAP, kml_mat.h). kml_bm_off_[b] = 2 x (trailing zeros of b): the
+ * byte offset into x of the lowest set bit's row (flash; kml_mat_q.c). kml_dot_bm8_ is the column
+ * kernel (Σ over the set bits of ceil(R/8) pattern bytes at bm, values at *wp, advanced past them);
+ * kml_dot_bm8_inl_ the same, inline on ARMv6-M (no call per column), a call elsewhere. */
+extern const uint8_t kml_bm_off_[256] KML_FLASH;
+int32_t kml_dot_bm8_(const uint8_t *bm, const int8_t **wp, const int16_t *x, uint16_t R);
+
+#if defined(__ARM_ARCH_6M__) && !defined(KML_NO_ASM)
+/* ARMv6-M: the set bits of one nonzero pattern byte b in Thumb-1, per set bit: ldrb (offset from the
+ * table), ldrsh (x, register offset), ldrb + sxtb (weight), adds, muls, adds, then b &= b - 1
+ * (subs, ands) and bne: 14 cycles by the Cortex-M0+ TRM (the C loop spills registers: about 24).
+ * Same integer as the C loop below (host-vs-device tests compare every output bit). */
+KML_INLINE_ int32_t kml_bm8_byte_(int32_t acc, uint32_t b, const int16_t *xp, const int8_t **wp)
+{
+    const int8_t *w = *wp;
+    uint32_t t, u;
+    __asm__(".syntax unified\n"
+            "1:\n\t"
+            "ldrb %[t], [%[tab], %[b]]\n\t"
+            "ldrsh %[t], [%[xp], %[t]]\n\t"
+            "ldrb %[u], [%[w]]\n\t"
+            "sxtb %[u], %[u]\n\t"
+            "adds %[w], %[w], #1\n\t"
+            "muls %[t], %[u]\n\t"
+            "adds %[acc], %[acc], %[t]\n\t"
+            "subs %[t], %[b], #1\n\t"
+            "ands %[b], %[t]\n\t"
+            "bne 1b\n\t"
+            : [acc] "+l"(acc), [b] "+l"(b), [w] "+l"(w), [t] "=&l"(t), [u] "=&l"(u)
+            : [tab] "l"(kml_bm_off_), [xp] "l"(xp)
+            : "cc", "memory");
+    *wp = w;
+    return acc;
+}
+
+KML_INLINE_ int32_t kml_dot_bm8_inl_(const uint8_t *bm, const int8_t **wp, const int16_t *x, uint16_t R)
+{
+    int32_t acc = 0;
+    const int8_t *w = *wp;
+    const uint8_t *end = bm + KML_BITMAP_COL_BYTES(R);
+    /* x is advanced as an address (8 rows per byte): the last step may point past x[R], never read */
+    uintptr_t xa = (uintptr_t)x;
+    for (; bm != end; bm++, xa += 16u) {
+        uint32_t b = *bm; /* ARM: flash is memory */
+        if (b) acc = kml_bm8_byte_(acc, b, (const int16_t *)xa, &w);
+    }
+    *wp = w;
+    return acc;
+}
+#else
+KML_INLINE_ int32_t kml_dot_bm8_inl_(const uint8_t *bm, const int8_t **wp, const int16_t *x, uint16_t R)
+{
+    return kml_dot_bm8_(bm, wp, x, R);
+}
+#endif
+
+/* Walks the columns of a bitmap int8 matrix: the kml_colwalk_ of that case, inline. */
+typedef struct kml_bm8walk_ {
+    const int8_t *w;
+    const uint8_t *bm;
+    uint16_t rows, rb;
+} kml_bm8walk_;
+
+KML_INLINE_ void kml_bm8walk_init_(kml_bm8walk_ *c, const kml_mat_q *m)
+{
+    c->w = m->w8;
+    c->bm = m->bitmap;
+    c->rows = m->rows;
+    c->rb = KML_BITMAP_COL_BYTES(m->rows);
+}
+
+KML_INLINE_ int32_t kml_bm8walk_next_(kml_bm8walk_ *c, const int16_t *x)
+{
+    int32_t acc = kml_dot_bm8_inl_(c->bm, &c->w, x, c->rows);
+    c->bm += c->rb;
+    return acc;
+}
+
 #endif

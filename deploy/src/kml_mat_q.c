@@ -243,7 +243,7 @@ static int32_t dot_sparse_i16_u16(const int16_t *w, const uint16_t *idx, const i
  * 256-entry table (2 x the trailing zeros of the byte, in flash), then that bit cleared
  * (b & (b - 1)), so a byte costs one pass per nonzero and nothing per zero. The nonzeros are multiplied in row order, so the sum is the same
  * integer as the dense and CSC kernels'. Plain C on every target. */
-static const uint8_t kml_bm_off_[256] KML_FLASH = {
+const uint8_t kml_bm_off_[256] KML_FLASH = {
     0, 0, 2, 0, 4, 0, 2, 0, 6, 0, 2, 0, 4, 0, 2, 0, 8, 0, 2, 0, 4, 0, 2, 0, 6, 0, 2, 0, 4, 0, 2, 0,
     10, 0, 2, 0, 4, 0, 2, 0, 6, 0, 2, 0, 4, 0, 2, 0, 8, 0, 2, 0, 4, 0, 2, 0, 6, 0, 2, 0, 4, 0, 2, 0,
     12, 0, 2, 0, 4, 0, 2, 0, 6, 0, 2, 0, 4, 0, 2, 0, 8, 0, 2, 0, 4, 0, 2, 0, 6, 0, 2, 0, 4, 0, 2, 0,
@@ -255,46 +255,10 @@ static const uint8_t kml_bm_off_[256] KML_FLASH = {
 };
 
 #if defined(__ARM_ARCH_6M__) && !defined(KML_NO_ASM)
-/* ARMv6-M: the set bits of one nonzero pattern byte b in Thumb-1, per set bit: ldrb (offset from the
- * table), ldrsh (x, register offset), ldrb + sxtb (weight), adds, muls, adds, then b &= b - 1
- * (subs, ands) and bne: 14 cycles by the Cortex-M0+ TRM (the C loop spills registers: about 24).
- * Same integer as the C loop below (host-vs-device tests compare every output bit). */
-KML_INLINE_ int32_t bm8_byte(int32_t acc, uint32_t b, const int16_t *xp, const int8_t **wp)
-{
-    const int8_t *w = *wp;
-    uint32_t t, u;
-    __asm__(".syntax unified\n"
-            "1:\n\t"
-            "ldrb %[t], [%[tab], %[b]]\n\t"
-            "ldrsh %[t], [%[xp], %[t]]\n\t"
-            "ldrb %[u], [%[w]]\n\t"
-            "sxtb %[u], %[u]\n\t"
-            "adds %[w], %[w], #1\n\t"
-            "muls %[t], %[u]\n\t"
-            "adds %[acc], %[acc], %[t]\n\t"
-            "subs %[t], %[b], #1\n\t"
-            "ands %[b], %[t]\n\t"
-            "bne 1b\n\t"
-            : [acc] "+l"(acc), [b] "+l"(b), [w] "+l"(w), [t] "=&l"(t), [u] "=&l"(u)
-            : [tab] "l"(kml_bm_off_), [xp] "l"(xp)
-            : "cc", "memory");
-    *wp = w;
-    return acc;
-}
-
+/* ARMv6-M: the Thumb-1 loop of kml_internal.h (kml_dot_bm8_inl_) */
 static int32_t dot_bitmap_i8(const uint8_t *bm, const int8_t **wp, const int16_t *x, uint16_t R)
 {
-    int32_t acc = 0;
-    const int8_t *w = *wp;
-    const uint8_t *end = bm + KML_BITMAP_COL_BYTES(R);
-    /* x is advanced as an address (8 rows per byte): the last step may point past x[R], never read */
-    uintptr_t xa = (uintptr_t)x;
-    for (; bm != end; bm++, xa += 16u) {
-        uint32_t b = *bm; /* ARM: flash is memory */
-        if (b) acc = bm8_byte(acc, b, (const int16_t *)xa, &w);
-    }
-    *wp = w;
-    return acc;
+    return kml_dot_bm8_inl_(bm, wp, x, R);
 }
 #elif defined(__AVR__) && !defined(__AVR_HAVE_ELPM__) && !defined(KML_NO_ASM)
 /* AVR: the whole column hand-written. Per pattern byte: lpm, and a skip when zero; per set bit:
@@ -417,6 +381,11 @@ uint16_t kml_bitmap_count_(const uint8_t *bitmap, uint32_t nbytes)
     return n;
 }
 
+int32_t kml_dot_bm8_(const uint8_t *bm, const int8_t **wp, const int16_t *x, uint16_t R)
+{
+    return dot_bitmap_i8(bm, wp, x, R);
+}
+
 int32_t kml_dot_sp8_(const int8_t *w, const uint8_t *idx, const int16_t *x, uint16_t n)
 {
     return dot_sparse_i8_u8(w, idx, x, n);
@@ -530,6 +499,10 @@ void kml_mat_vec_q(const kml_mat_q *m, const int16_t *x, uint8_t shift, int16_t 
         kml_sp8walk_ c;
         kml_sp8walk_init_(&c, m);
         for (; y != end; y++) *y = kml_sat16(kml_rshift_round(kml_sp8walk_next_(&c, x), shift));
+    } else if (m->layout == KML_MAT_BITMAP && m->wbits == 8) {
+        kml_bm8walk_ c;
+        kml_bm8walk_init_(&c, m);
+        for (; y != end; y++) *y = kml_sat16(kml_rshift_round(kml_bm8walk_next_(&c, x), shift));
     } else {
         kml_colwalk_ c;
         kml_colwalk_init_(&c, m);
