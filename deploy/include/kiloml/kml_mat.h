@@ -20,6 +20,10 @@
  *                   the columns before j (O(j·RB) byte reads): correct, but meant for tests and
  *                   rare calls, not for a per-column loop. colptr / idx8 / idx16 are NULL.
  *                   rows <= KML_BITMAP_MAX_ROWS (2040: at most 255 pattern bytes per column).
+ *                   Float path: the kernels and validation accept it (same floats as CSC), but the
+ *                   float cell reads W2 / U2 through kml_mat_dot_col_f32 per column (the counting
+ *                   above), and `kiloml export` never writes a float bitmap; it is meant for the
+ *                   integer path, where the step walks the columns.
  *                   Flash: cols·RB + nnz·(value bytes), against CSC's 2(cols+1) + nnz·(value + index)
  *                   bytes: the smaller one once the density is above about 1/8 (uint8 indices).
  *
