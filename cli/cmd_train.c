@@ -52,7 +52,7 @@ static const char usage[] =
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT
 };
 
 static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
@@ -119,6 +119,7 @@ int kml_cmd_train(int argc, char **argv)
         {"qat", no_argument, NULL, O_QAT},
         {"qat-epochs", required_argument, NULL, O_QAT_EPOCHS},
         {"qat-bits", required_argument, NULL, O_QAT_BITS},
+        {"sparse-format", required_argument, NULL, O_SPFMT},
         {NULL, 0, NULL, 0}};
     kml_data_opts dopt;
     kml_data_opts_init(&dopt);
@@ -128,7 +129,7 @@ int kml_cmd_train(int argc, char **argv)
     kml_cli_qat qat;
     kml_cli_qat_init(&qat);
     const char *out_path = NULL, *log_path = NULL;
-    int json = 0, lr_set = 0;
+    int json = 0, lr_set = 0, spfmt_set = 0;
     kml_error err = {{0}};
     long v = 0;
     int c;
@@ -205,6 +206,13 @@ int kml_cmd_train(int argc, char **argv)
             if (v != 8 && v != 16) { kml_error_set(&err, "--qat-bits: 8 or 16, got %ld", v); goto bad; }
             qat.bits = (int)v;
             break;
+        case O_SPFMT:
+            if (kml_sparse_fmt_parse(optarg, &qat.sparse_fmt)) {
+                kml_error_set(&err, "--sparse-format: auto, csc or bitmap, got '%s'", optarg);
+                goto bad;
+            }
+            spfmt_set = 1;
+            break;
         case ':': kml_error_set(&err, "%s: missing value", argv[optind - 1]); goto bad;
         default: kml_error_set(&err, "unknown option '%s' (kiloml train --help)", argv[optind - 1]); goto bad;
         }
@@ -212,6 +220,7 @@ int kml_cmd_train(int argc, char **argv)
     if (optind < argc) { kml_error_set(&err, "unexpected argument '%s'", argv[optind]); goto bad; }
     if (!dopt.path) { kml_error_set(&err, "--data FILE is required (kiloml train --help)"); goto bad; }
     if (!out_path) { kml_error_set(&err, "-o MODEL.kml is required"); goto bad; }
+    if (spfmt_set && !qat.on) { kml_error_set(&err, "--sparse-format applies to the integer model: use it with --qat"); goto bad; }
     if (!lr_set && tc.model.cell == KML_CELL_RNN) tc.optim.lr = 1e-3;   /* SPEC §2: 1e-3 for plain RNN */
     tc.val_by_group = dopt.group_name != NULL || dopt.group_col >= 0;
     if (qat.on && kml_cli_qat_setup(&qat, &tc, &err)) goto bad;

@@ -39,6 +39,7 @@ int kml_cli_qat_finish(kml_cli_qat *q, const kml_model *m, const kml_data *data,
     kml_quant_opts o;
     kml_quant_opts_init(&o);
     o.bits = q->bits;
+    o.sparse_fmt = q->sparse_fmt;
     o.log = verbose ? stderr : NULL;
     if (kml_quantize(m, &data->train, &o, &q->qm, &q->rep, err)) return kml_error_prefix(err, "--qat");
     q->have_q = 1;

@@ -18,10 +18,13 @@
     "                        quantsigm / quanttanh throughout (fastrnn / fastgrnn only); the integer\n" \
     "                        model is then written into MODEL.kml (as kiloml quantize would)\n"        \
     "  --qat-epochs N        epochs of the QAT phase (default: the last third)\n"                      \
-    "  --qat-bits 8|16       weight width for QAT and the integer model (default 8)\n"
+    "  --qat-bits 8|16       weight width for QAT and the integer model (default 8)\n"                 \
+    "  --sparse-format auto|csc|bitmap   storage of the integer model's sparse matrices (default auto:\n" \
+    "                        the smaller in flash per matrix, as kiloml quantize)\n"
 
 typedef struct kml_cli_qat {
     int on, epochs, bits;
+    kml_sparse_fmt sparse_fmt;
     kml_fakequant fq;
     kml_qmodel qm;
     int have_q;
