@@ -43,6 +43,8 @@ static const char usage[] =
     "  --norm MODE           per-feature (default), per-step or none\n"
     "  -o, --output FILE     the model file (.kml), written after every epoch with the best model so far\n"
     "  --log FILE            CSV of the curves (default: MODEL.csv next to the model)\n"
+    "  --log-test            also log each epoch's test accuracy in the CSV (monitoring only: the\n"
+    "                        model is still chosen on validation)\n"
     "  --json                one JSON object on stdout (accuracy, n, params, model_bytes, ...)\n"
     "  --quiet               no progress on stderr\n"
     "  --resume              continue a stopped run from MODEL.kml.state (written after every epoch,\n"
@@ -52,7 +54,7 @@ static const char usage[] =
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_LOG_TEST
 };
 
 static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
@@ -112,6 +114,7 @@ int kml_cmd_train(int argc, char **argv)
         {"norm", required_argument, NULL, O_NORM},
         {"output", required_argument, NULL, 'o'},
         {"log", required_argument, NULL, O_LOG},
+        {"log-test", no_argument, NULL, O_LOG_TEST},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
         {"resume", no_argument, NULL, O_RESUME},
@@ -194,6 +197,7 @@ int kml_cmd_train(int argc, char **argv)
             break;
         case 'o': out_path = optarg; break;
         case O_LOG: log_path = optarg; break;
+        case O_LOG_TEST: tc.log_test = 1; break;
         case O_JSON: json = 1; break;
         case O_QUIET: tc.progress = 0; break;
         case O_RESUME: tc.resume = 1; break;

@@ -331,6 +331,45 @@ static void checkpoint_and_log(void **state)
     kml_data_free(&d);
 }
 
+/* --log-test adds each epoch's test accuracy to the CSV and changes nothing else: the same model bytes as a
+ * run without it, and the row of the kept epoch carries the test accuracy the run reports. */
+static void log_test_is_monitoring_only(void **state)
+{
+    (void)state;
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 3;
+    kml_train_summary s1, s2;
+    train_to_file(&tc, &fsdd, DIR "/tr_lt_a.kml", &s1);
+    tc.log_test = 1;
+    tc.log = fopen(DIR "/tr_lt.csv", "w+");
+    assert_non_null(tc.log);
+    train_to_file(&tc, &fsdd, DIR "/tr_lt_b.kml", &s2);
+    unsigned char *a, *b;
+    long na = read_file(DIR "/tr_lt_a.kml", &a), nb = read_file(DIR "/tr_lt_b.kml", &b);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na);
+    assert_true(s1.test_accuracy == s2.test_accuracy);
+    rewind(tc.log);
+    char line[1024];
+    int row = 0, seen_best = 0;
+    while (fgets(line, sizeof line, tc.log)) {
+        char *last = strrchr(line, ',');
+        assert_non_null(last);
+        if (row == 0) assert_string_equal(last, ",test_accuracy\n");
+        else if (row == s2.best_epoch) {
+            assert_true(fabs(atof(last + 1) - s2.test_accuracy) < 1e-6);
+            seen_best = 1;
+        }
+        row++;
+    }
+    assert_int_equal(row, 4);
+    assert_true(seen_best);
+    fclose(tc.log);
+    free(a); free(b);
+    remove(DIR "/tr_lt.csv"); remove(DIR "/tr_lt_a.kml"); remove(DIR "/tr_lt_b.kml");
+}
+
 /* A run stopped after epoch 2 and resumed ends with the same model as an unbroken run. */
 static void resume_matches_unbroken_run(void **state)
 {
@@ -380,6 +419,7 @@ int main(void)
         cmocka_unit_test(deterministic_bytes),
         cmocka_unit_test(learns_spoken_digits),
         cmocka_unit_test(iht_density_reached),
+        cmocka_unit_test(log_test_is_monitoring_only),
     };
     const struct CMUnitTest synth_tests[] = {
         cmocka_unit_test(variable_length_reads_last_valid_step),

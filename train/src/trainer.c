@@ -378,7 +378,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     }
     if (tc->log && e0 == 0)
         fprintf(tc->log, "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,best_val_accuracy,phase,skipped_steps,"
-                         "clipped_steps,grad_norm_mean,grad_norm_max,seconds,samples_per_second\n");
+                         "clipped_steps,grad_norm_mean,grad_norm_max,seconds,samples_per_second%s\n",
+                tc->log_test && r.test.n ? ",test_accuracy" : "");
 
     for (int e = e0; e < tc->epochs; e++) {
         double lr = kml_optim_lr(&oc, e, tc->epochs), t_ep = kml_now_seconds();
@@ -461,12 +462,21 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         double secs = kml_now_seconds() - t_ep, sps = secs > 0 ? r.fit.n / secs : 0;
         double tr_loss = seen ? loss_sum / seen : NAN, tr_acc = seen ? (double)correct / seen : 0;
         kml_progress_epoch(&pg, e, lr, tr_loss, tr_acc, val, is_best, sps, skipped);
+        double test_acc = -1.0;
+        if (tc->log && tc->log_test && r.test.n) {   /* monitoring only: never feeds the selection above */
+            if (qat_epoch) tc->qat.fake(&r.m, tc->qat.ctx);
+            predict_ws(&r.m, &r.test, pred, &w, eidx);
+            if (qat_epoch) tc->qat.restore(&r.m, tc->qat.ctx);
+            test_acc = accuracy_of(&r.test, pred);
+        }
         if (tc->log) {
             fprintf(tc->log, "%d,%.6g,%.6f,%.6f,", e + 1, lr, tr_loss, tr_acc);
             if (val >= 0) fprintf(tc->log, "%.6f,%.6f,%.6f,", val_loss, val, best_val);
             else fprintf(tc->log, ",,,");
-            fprintf(tc->log, "%d,%ld,%ld,%.4g,%.4g,%.3f,%.1f\n", kml_iht_phase(&iht, step - 1) + 1, skipped, opt.clipped,
+            fprintf(tc->log, "%d,%ld,%ld,%.4g,%.4g,%.3f,%.1f", kml_iht_phase(&iht, step - 1) + 1, skipped, opt.clipped,
                     gn_n ? gn_sum / gn_n : 0.0, gn_max, secs, sps);
+            if (test_acc >= 0) fprintf(tc->log, ",%.6f", test_acc);
+            fputc('\n', tc->log);
             fflush(tc->log);
         }
         sum->epochs = e + 1;

@@ -76,6 +76,8 @@ typedef struct kml_train_config {
     kml_norm_mode norm_mode;  /* per feature (default) or per step */
     int progress;             /* 1: progress on stderr (live bar on a TTY, else a line per epoch) */
     FILE *log;                /* CSV of the curves, one row per epoch, or NULL */
+    int log_test;             /* 1: the CSV also gets the test accuracy of every epoch's model (monitoring
+                               * only: selection stays on validation; off by default) */
     kml_checkpoint_fn checkpoint;
     void *checkpoint_ctx;
     /* Resumable state (parameters, optimiser moments, IHT support, generator, counters) written
