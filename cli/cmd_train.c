@@ -54,7 +54,7 @@ static const char usage[] =
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_LOG_TEST
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_LOG_TEST, O_QAT_PWL
 };
 
 static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
@@ -122,6 +122,7 @@ int kml_cmd_train(int argc, char **argv)
         {"qat", no_argument, NULL, O_QAT},
         {"qat-epochs", required_argument, NULL, O_QAT_EPOCHS},
         {"qat-bits", required_argument, NULL, O_QAT_BITS},
+        {"qat-pwl", required_argument, NULL, O_QAT_PWL},
         {NULL, 0, NULL, 0}};
     kml_data_opts dopt;
     kml_data_opts_init(&dopt);
@@ -203,6 +204,11 @@ int kml_cmd_train(int argc, char **argv)
         case O_RESUME: tc.resume = 1; break;
         case O_HELP: fputs(usage, stdout); return 0;
         case O_QAT: qat.on = 1; break;
+        case O_QAT_PWL:
+            if (!strcmp(optarg, "phase")) qat.pwl_phase_only = 1;
+            else if (!strcmp(optarg, "all")) qat.pwl_phase_only = 0;
+            else { kml_error_set(&err, "--qat-pwl: expected all or phase, got '%s'", optarg); goto bad; }
+            break;
         case O_QAT_EPOCHS: if (parse_long("qat-epochs", optarg, 1, 1000000, &v, &err)) goto bad; qat.epochs = (int)v; break;
         case O_QAT_BITS:
             if (parse_long("qat-bits", optarg, 8, 16, &v, &err)) goto bad;

@@ -385,6 +385,10 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         double lr = kml_optim_lr(&oc, e, tc->epochs), t_ep = kml_now_seconds();
         double loss_sum = 0.0, gn_sum = 0.0, gn_max = 0.0;
         long seen = 0, correct = 0, ep_skipped = 0, gn_n = 0;
+        if (tc->qat.fake && tc->qat.switch_nl && e >= tc->qat.start_epoch) {
+            r.m.cfg.gate_nl = r.g.cfg.gate_nl = tc->qat.gate_nl;   /* the PWL phase (also on resume) */
+            r.m.cfg.update_nl = r.g.cfg.update_nl = tc->qat.update_nl;
+        }
         kml_rng_shuffle(&rng, order, r.fit.n);
         for (long k = 0; k < per_epoch; k++, step++) {
             int s0 = (int)(k * B), b = r.fit.n - s0 < B ? r.fit.n - s0 : B;

@@ -57,6 +57,11 @@ typedef int (*kml_checkpoint_fn)(const kml_model *best, const kml_train_summary 
  * fake == NULL (the default): no QAT. */
 typedef struct kml_train_qat {
     int start_epoch;
+    /* switch_nl = 1: the model trains with its configured (smooth) nonlinearities up to start_epoch
+     * and with gate_nl / update_nl (the PWL forms) from then on; the kept model (from a QAT epoch)
+     * carries the PWL ones. 0: the configured nonlinearities throughout. */
+    int switch_nl;
+    kml_nonlin gate_nl, update_nl;
     void (*fake)(kml_model *m, void *ctx);
     void (*restore)(kml_model *m, void *ctx);
     void *ctx;
