@@ -259,6 +259,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     mc.C = data->C;
     if (kml_model_alloc(&r.m, &mc, err) || kml_model_alloc(&r.g, &mc, err)) goto done;
     kml_model_init_params(&r.m, tc->seed);
+    r.m.bptt_clip = tc->bptt_clip;
     if (tc->normalize) {
         if (kml_norm_fit(&r.fit, tc->norm_mode, &r.m.norm, err)) goto done;
         kml_norm_apply(&r.m.norm, &r.fit);
@@ -346,7 +347,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         int64_t fp[KML_STATE_FP] = {mc.cell, mc.D, mc.H, mc.C, mc.rank_w, mc.rank_u, mc.gate_nl, mc.update_nl,
                                     (int64_t)P, (int64_t)n_opt, (int64_t)n_b, r.fit.n, r.val.n, tc->epochs, B,
                                     (int64_t)tc->seed, oc.kind, tc->normalize, tc->norm_mode};
-        double dv[5] = {oc.lr, tc->density_w, tc->density_u, oc.clip, tc->val_frac};
+        double dv[6] = {oc.lr, tc->density_w, tc->density_u, oc.clip, tc->val_frac, tc->bptt_clip};
         memcpy(fp + 19, dv, sizeof dv);
         memcpy(st.fp, fp, sizeof fp);
     }
