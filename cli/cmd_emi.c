@@ -13,12 +13,15 @@
 #include "kiloml/emi_q.h"
 #include "kiloml/emi_train.h"
 #include "kiloml/model_file.h"
+#include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
+#include "train_qat.h"
 
 enum {
     O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
-    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS
+    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD, O_QAT, O_QATEP,
+    O_QATBITS
 };
 
 static const char train_help[] =
@@ -53,12 +56,18 @@ static const char train_help[] =
     "  --lr LR               learning rate (default 0.01)   --optimizer adam|nesterov\n"
     "  --clip N              gradient-norm clipping (default 5; 0 = off)\n"
     "  --lr-decay-epoch E    lr x 0.1 from this global epoch on (default 2/3 of rounds x epochs)\n"
+    "  --weight-decay X      decoupled weight decay of W, U, V: each step w -= lr * X * w (default 0 = off)\n"
     "  --norm MODE           per-feature (default), per-step or none\n"
     "  --seed S              seed of initialisation, split and minibatch order (default 0)\n"
     "  --threads N           OpenBLAS threads (default: OpenBLAS's choice)\n"
     "  -o, --output FILE     model file to write (.kml)\n"
     "  --json                print the result as JSON on stdout\n"
-    "  --quiet               no progress on stderr\n\n" KML_DATA_HELP;
+    "  --quiet               no progress on stderr\n"
+    "  --qat                 quantization-aware training: the last --qat-epochs epochs (counted over all\n"
+    "                        rounds; default the last round) run on weights rounded to the integer grid\n"
+    "                        (straight-through gradient) with quantsigm / quanttanh; the integer model is\n"
+    "                        written into MODEL.kml beside /emi (kiloml emi eval then streams it)\n"
+    "  --qat-epochs N        epochs of the QAT phase    --qat-bits 8|16   weight width (default 8)\n\n" KML_DATA_HELP;
 
 static const char eval_help[] =
     "usage: kiloml emi eval MODEL.kml --data FILE [data options] [--threshold P] [--k K] [--json]\n\n"
@@ -69,7 +78,9 @@ static const char eval_help[] =
     "`kiloml emi train --val-groups`), so the same test set is evaluated.\n"
     "--integer also quantizes the model (kiloml quantize's procedure, calibrated on the training\n"
     "split; --bits 8|16, default 16) and streams the test series through the device's integer EMI\n"
-    "code (the same accuracy and step counts as the device, bit for bit).\n\n" KML_DATA_HELP;
+    "code (the same accuracy and step counts as the device, bit for bit). A quantized model\n"
+    "(MODEL.q.kml of `kiloml quantize`) is streamed with its stored integer model, without\n"
+    "--integer; --bits does not apply to it.\n\n" KML_DATA_HELP;
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
@@ -146,6 +157,19 @@ static int split_test_groups(kml_data *d, const char *list, kml_dataset *val, km
     return rc;
 }
 
+/* /emi, and /quant when --qat made the integer model */
+typedef struct emi_extra {
+    const kml_qmodel *qm;
+    const kml_emi_file_attrs *emi;
+} emi_extra;
+
+static int write_emi_extra(hid_t file, void *ctx, kml_error *err)
+{
+    const emi_extra *x = ctx;
+    if (x->qm && kml_qmodel_file_extra(file, (void *)x->qm, err) != 0) return -1;
+    return kml_emi_file_write_extra(file, (void *)x->emi, err);
+}
+
 static int emi_train(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -176,6 +200,10 @@ static int emi_train(int argc, char **argv)
         {"clip", required_argument, NULL, O_CLIP},
         {"norm", required_argument, NULL, O_NORM},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
+        {"weight-decay", required_argument, NULL, O_WD},
+        {"qat", no_argument, NULL, O_QAT},
+        {"qat-epochs", required_argument, NULL, O_QATEP},
+        {"qat-bits", required_argument, NULL, O_QATBITS},
         {"output", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -191,7 +219,9 @@ static int emi_train(int argc, char **argv)
     tc->epochs = 10;
     tc->progress = 1;
     const char *out = NULL, *val_groups = NULL;
-    int json = 0, neg_set = 0, c;
+    int json = 0, neg_set = 0, c, qat_epochs = -1;
+    kml_cli_qat qat;
+    kml_cli_qat_init(&qat);
     double dv;
     kml_error err = {0};
     optind = 1;
@@ -252,6 +282,16 @@ static int emi_train(int argc, char **argv)
         case O_VALBYGROUP: tc->val_by_group = 1; break;
         case O_CLIP: bad = parse_double("--clip", optarg, 0, 1e30, &tc->optim.clip); break;
         case O_DECAY: bad = parse_int("--lr-decay-epoch", optarg, 0, 1000000, &tc->optim.decay_epoch); break;
+        case O_WD: bad = parse_double("--weight-decay", optarg, 0, 1000, &tc->optim.weight_decay); break;
+        case O_QAT: qat.on = 1; break;
+        case O_QATEP: bad = parse_int("--qat-epochs", optarg, 1, 1000000, &qat_epochs); break;
+        case O_QATBITS:
+            bad = parse_int("--qat-bits (8 or 16)", optarg, 8, 16, &qat.bits);
+            if (!bad && qat.bits != 8 && qat.bits != 16) {
+                fprintf(stderr, "kiloml: --qat-bits expects 8 or 16, got '%s'\n", optarg);
+                bad = -1;
+            }
+            break;
         case O_NORM:
             if (!strcmp(optarg, "per-feature")) tc->normalize = 1, tc->norm_mode = KML_NORM_PER_FEATURE;
             else if (!strcmp(optarg, "per-step")) tc->normalize = 1, tc->norm_mode = KML_NORM_PER_STEP;
@@ -290,9 +330,24 @@ static int emi_train(int argc, char **argv)
         fprintf(stderr, "kiloml: emi train: -o MODEL.kml is required\n");
         return 2;
     }
+    if (qat.on) {
+        const int total = tc->epochs * ec.rounds;
+        if (kml_cli_qat_setup(&qat, tc, &err) != 0) {
+            fprintf(stderr, "kiloml: %s\n", err.msg);
+            kml_cli_qat_free(&qat);
+            return 2;
+        }
+        /* counted over all rounds: the last round by default */
+        qat.epochs = qat_epochs > 0 ? (qat_epochs < total ? qat_epochs : total) : tc->epochs;
+        tc->qat.start_epoch = total - qat.epochs;
+    } else if (qat_epochs > 0) {
+        fprintf(stderr, "kiloml: emi train: --qat-epochs needs --qat\n");
+        return 2;
+    }
     kml_data data;
     if (kml_data_load(&dopts, &data, &err) != 0) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
+        kml_cli_qat_free(&qat);
         return 1;
     }
     kml_dataset val = {0};
@@ -316,7 +371,13 @@ static int emi_train(int argc, char **argv)
     }
     kml_emi_file_attrs attrs = {ec.window, ec.stride, ec.k, ec.negative, ec.rounds, ec.frac_emi, data.train.T,
                                 sum.train.val_accuracy, sum.train.test_accuracy};
-    if (kml_model_file_write(out, &m, &sum.train, kml_emi_file_write_extra, &attrs, &err) != 0) {
+    if (qat.on && kml_cli_qat_finish(&qat, &m, &data, tc->progress, &err) != 0) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        kml_model_free(&m);
+        goto done;
+    }
+    emi_extra extra = {qat.have_q ? &qat.qm : NULL, &attrs};
+    if (kml_model_file_write(out, &m, &sum.train, write_emi_extra, &extra, &err) != 0) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
         kml_model_free(&m);
         goto done;
@@ -337,8 +398,18 @@ static int emi_train(int argc, char **argv)
         cJSON_AddNumberToObject(o, "test_bag_accuracy", sum.train.test_accuracy);
         cJSON *rl = cJSON_AddArrayToObject(o, "relabelled_bags");
         for (int i = 0; i + 1 < ec.rounds && i < 64; i++) cJSON_AddItemToArray(rl, cJSON_CreateNumber(sum.relabelled[i]));
+        cJSON *rv = cJSON_AddArrayToObject(o, "round_val_bag_accuracy");
+        cJSON *rt = cJSON_AddArrayToObject(o, "round_test_bag_accuracy");
+        cJSON *ra = cJSON_AddArrayToObject(o, "round_active_instances");
+        for (int i = 0; i < ec.rounds && i < 64; i++) {
+            cJSON_AddItemToArray(rv, cJSON_CreateNumber(sum.round_val_accuracy[i]));
+            cJSON_AddItemToArray(rt, cJSON_CreateNumber(sum.round_test_accuracy[i]));
+            cJSON_AddItemToArray(ra, cJSON_CreateNumber(sum.round_active[i]));
+        }
         cJSON_AddNumberToObject(o, "skipped_steps", sum.train.skipped_steps);
         cJSON_AddNumberToObject(o, "train_seconds", sum.train.train_seconds);
+        kml_cli_qat_json(o, &qat, &m);
+        if (qat.on) cJSON_AddNumberToObject(o, "qat_rounded_passes", (double)qat.fq.applied);
         char *s = cJSON_Print(o);
         printf("%s\n", s);
         free(s);
@@ -349,11 +420,13 @@ static int emi_train(int argc, char **argv)
                ec.rounds, sum.mi_rounds, ec.rounds - sum.mi_rounds);
         printf("validation bag accuracy %.2f %%, test bag accuracy %.2f %% (last step, no early exit)\n",
                100 * sum.train.val_accuracy, 100 * sum.train.test_accuracy);
+        kml_cli_qat_print(stdout, &qat, &m);
         printf("wrote %s (%.1f s)\n", out, sum.train.train_seconds);
     }
     kml_model_free(&m);
     rc = 0;
 done:
+    kml_cli_qat_free(&qat);
     kml_dataset_free(&val);
     kml_data_free(&data);
     return rc;
@@ -374,7 +447,7 @@ static int emi_eval(int argc, char **argv)
     kml_data_opts dopts;
     kml_data_opts_init(&dopts);
     double thr = 0.99;
-    int k = 0, json = 0, integer = 0, bits = 16, c;
+    int k = 0, json = 0, integer = 0, bits = 16, bits_set = 0, c;
     const char *val_groups = NULL;
     kml_error err = {0};
     optind = 1;
@@ -392,6 +465,7 @@ static int emi_eval(int argc, char **argv)
         case O_VALGROUPS: val_groups = optarg; break;
         case O_INTEGER: integer = 1; break;
         case O_BITS:
+            bits_set = 1;
             bad = parse_int("--bits (8 or 16)", optarg, 8, 16, &bits);
             if (!bad && bits != 8 && bits != 16) {
                 fprintf(stderr, "kiloml: --bits expects 8 or 16, got '%s'\n", optarg);
@@ -420,6 +494,13 @@ static int emi_eval(int argc, char **argv)
         return 1;
     }
     if (k == 0) k = a.k;
+    const int stored_q = kml_qmodel_file_has(path) == 1; /* a .q.kml: its own integer model */
+    if (stored_q && bits_set) {
+        fprintf(stderr, "kiloml: %s is already quantized (its stored integer model is evaluated): --bits does not "
+                        "apply\n", path);
+        kml_model_free(&m);
+        return 2;
+    }
     kml_data data;
     if (kml_data_load(&dopts, &data, &err) != 0) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
@@ -448,18 +529,32 @@ static int emi_eval(int argc, char **argv)
         fprintf(stderr, "kiloml: %s has %d classes; the model knows %d\n", dopts.path, data.C, m.cfg.C);
         goto done;
     }
-    if (integer) {
-        kml_quant_opts qo;
-        kml_quant_opts_init(&qo);
-        qo.bits = bits;
-        kml_quant_report qrep;
+    if (integer || stored_q) {
         float qp[2] = {(float)thr, 2.0f};
-        if (kml_quantize(&m, &data.train, &qo, &qm, &qrep, &err) != 0 ||
-            kml_emi_qevaluate(&qm, &data.test, a.window, a.stride, k, a.negative, qp, 2, qres, &err) != 0) {
+        int qrc;
+        if (stored_q) {
+            qrc = kml_qmodel_read(path, &qm, &err);
+        } else {
+            kml_quant_opts qo;
+            kml_quant_opts_init(&qo);
+            qo.bits = bits;
+            kml_quant_report qrep;
+            qrc = kml_quantize(&m, &data.train, &qo, &qm, &qrep, &err);
+        }
+        if (qrc != 0) {
             fprintf(stderr, "kiloml: %s\n", err.msg);
             goto done;
         }
         have_q = 1;
+        if (stored_q) {
+            bits = 8;
+            for (int s = 0; s < KML_QS_COUNT; s++)
+                if (qm.fmt.bits[s] > bits) bits = qm.fmt.bits[s];
+        }
+        if (kml_emi_qevaluate(&qm, &data.test, a.window, a.stride, k, a.negative, qp, 2, qres, &err) != 0) {
+            fprintf(stderr, "kiloml: %s\n", err.msg);
+            goto done;
+        }
     }
     if (m.norm.mean) {
         if (m.norm.mode == KML_NORM_PER_STEP && m.norm.T != data.test.T) {
@@ -500,6 +595,7 @@ static int emi_eval(int argc, char **argv)
         if (have_q) {
             cJSON *q = cJSON_AddObjectToObject(o, "integer");
             cJSON_AddNumberToObject(q, "bits", bits);
+            cJSON_AddStringToObject(q, "source", stored_q ? "file" : "quantized");
             cJSON_AddNumberToObject(q, "accuracy", qres[0].accuracy);
             cJSON_AddNumberToObject(q, "early_savings", qres[0].savings.early);
             cJSON_AddNumberToObject(q, "total_savings", qres[0].savings.total);
@@ -517,9 +613,9 @@ static int emi_eval(int argc, char **argv)
                thr, 100 * res[0].accuracy, 100 * res[0].savings.mi, 100 * res[0].savings.early,
                100 * res[0].savings.total);
         if (have_q)
-            printf("integer model (%d-bit weights, the device's stream): accuracy %.2f %% at %.4g with %.2f %% "
+            printf("integer model (%s, %d-bit weights, the device's stream): accuracy %.2f %% at %.4g with %.2f %% "
                    "early savings (%.2f %% total); %.2f %% without early exit\n\n",
-                   bits, 100 * qres[0].accuracy, thr, 100 * qres[0].savings.early, 100 * qres[0].savings.total,
+                   stored_q ? "stored in the file" : "quantized here", bits, 100 * qres[0].accuracy, thr, 100 * qres[0].savings.early, 100 * qres[0].savings.total,
                    100 * qres[1].accuracy);
         printf("  threshold  accuracy  steps run  total saved\n");
         for (int i = 1; i <= NS; i++) {

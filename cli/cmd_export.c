@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "data_args.h"
+#include "kiloml/emi_file.h"
 #include "kiloml/header.h"
 #include "kiloml/measure.h"
 #include "kiloml/model_file.h"
@@ -35,6 +36,10 @@ static void usage(FILE *f)
                "  --test-steps N        length of the self-check input (default 16)\n"
                "  --seed N              seed of the generated self-check input (default 1)\n"
                "  --float               export the float model even when the file holds an integer one\n"
+               "  --emi-threshold P     an EMI-RNN model (`kiloml emi train`, or its .q.kml): its window, stride,\n"
+               "                        k, negative class and series length are written as <PREFIX>_EMI_* defines,\n"
+               "                        with the early-exit confidence P (default 0.99) as <PREFIX>_EMI_P and\n"
+               "                        <PREFIX>_EMI_P_Q15 (round(P * 32768), kml_emi_stream_init_q's argument)\n"
                "  --measure             build the header into firmware for --target (atmega328p or cortex-m0plus),\n"
                "                        run it in the simulator (simavr at 16 MHz / QEMU micro:bit) on the header's\n"
                "                        test input and up to 24 more random windows of --test-steps steps (give the\n"
@@ -213,7 +218,10 @@ static int kml_export_measure(const char *header, const kml_header_opts *hopt, i
 
 int kml_cmd_export(int argc, char **argv)
 {
-    enum { OPT_TARGET = 256, OPT_NAME, OPT_STEPS, OPT_SEED, OPT_FLOAT, OPT_HELP, OPT_MEASURE, OPT_JSON, OPT_WINDOWS };
+    enum {
+        OPT_TARGET = 256, OPT_NAME, OPT_STEPS, OPT_SEED, OPT_FLOAT, OPT_HELP, OPT_MEASURE, OPT_JSON, OPT_WINDOWS,
+        OPT_EMI_P
+    };
     static const struct option longopts[] = {KML_DATA_LONG_OPTIONS
                                              {"output", required_argument, NULL, 'o'},
                                              {"windows", required_argument, NULL, OPT_WINDOWS},
@@ -225,11 +233,13 @@ int kml_cmd_export(int argc, char **argv)
                                              {"help", no_argument, NULL, OPT_HELP},
                                              {"measure", no_argument, NULL, OPT_MEASURE},
                                              {"json", no_argument, NULL, OPT_JSON},
+                                             {"emi-threshold", required_argument, NULL, OPT_EMI_P},
                                              {NULL, 0, NULL, 0}};
     kml_header_opts opt;
     kml_header_opts_init(&opt);
     const char *out = NULL;
-    int c, force_float = 0, measure = 0, json = 0, n_windows = 100, windows_given = 0;
+    int c, force_float = 0, measure = 0, json = 0, n_windows = 100, windows_given = 0, emi_p_given = 0;
+    double emi_p = 0.99;
     kml_data_opts dopt;
     kml_data_opts_init(&dopt);
     kml_error err = {{0}};
@@ -275,6 +285,14 @@ int kml_cmd_export(int argc, char **argv)
             }
             break;
         case OPT_FLOAT: force_float = 1; break;
+        case OPT_EMI_P:
+            emi_p_given = 1;
+            emi_p = strtod(optarg, &end);
+            if (*end || end == optarg || !(emi_p > 0.0 && emi_p <= 1.0)) {
+                fprintf(stderr, "kiloml: export: --emi-threshold expects a confidence in (0, 1], got '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case OPT_MEASURE: measure = 1; break;
         case OPT_JSON: json = 1; break;
         case 'h':
@@ -307,6 +325,21 @@ int kml_cmd_export(int argc, char **argv)
     if (kml_model_file_read(in, &m, NULL, &err)) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
         return 1;
+    }
+    kml_header_emi emi;
+    if (kml_emi_file_has(in) == 1) {
+        kml_emi_file_attrs ea;
+        if (kml_emi_file_read(in, &ea, &err)) {
+            fprintf(stderr, "kiloml: %s\n", err.msg);
+            kml_model_free(&m);
+            return 1;
+        }
+        emi = (kml_header_emi){ea.T, ea.window, ea.stride, ea.k, ea.negative, emi_p};
+        opt.emi = &emi;
+    } else if (emi_p_given) {
+        fprintf(stderr, "kiloml: export: --emi-threshold is for EMI-RNN models; %s has no /emi group\n", in);
+        kml_model_free(&m);
+        return 2;
     }
     opt.source = in;
     if (!opt.class_names && m.class_names) opt.class_names = (const char *const *)m.class_names;
@@ -364,6 +397,16 @@ int kml_cmd_export(int argc, char **argv)
         cJSON_AddBoolToObject(o, "integer", integer);
         cJSON_AddNumberToObject(o, "model_flash_bytes", fig.flash_bytes);
         cJSON_AddNumberToObject(o, "model_ram_bytes", fig.ram_bytes);
+        if (opt.emi) {
+            cJSON *e = cJSON_AddObjectToObject(o, "emi");
+            cJSON_AddNumberToObject(e, "T", opt.emi->T);
+            cJSON_AddNumberToObject(e, "window", opt.emi->window);
+            cJSON_AddNumberToObject(e, "stride", opt.emi->stride);
+            cJSON_AddNumberToObject(e, "k", opt.emi->k);
+            cJSON_AddNumberToObject(e, "negative_class", opt.emi->negative);
+            cJSON_AddNumberToObject(e, "threshold", opt.emi->p_hat);
+            cJSON_AddNumberToObject(e, "threshold_q15", kml_header_emi_p_q15(opt.emi->p_hat));
+        }
         char *text = cJSON_Print(o);
         if (text) printf("%s\n", text);
         cJSON_free(text);

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "data_args.h"
+#include "kiloml/emi_file.h"
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
@@ -39,6 +40,21 @@ static const char usage[] =
     "  --quiet               no progress on stderr\n\n" KML_DATA_HELP;
 
 enum { O_CALIB = 1, O_OUT, O_BITS, O_BUDGET, O_OBJ, O_NOSEARCH, O_MAXVAL, O_SEED, O_JSON, O_QUIET, O_HELP, O_SPFMT };
+
+/* What the quantized file carries beside the float model: /quant, and /emi when the input was an
+ * EMI-RNN model (its window, stride, k, negative class, ... are kept, so `kiloml emi eval` and
+ * `kiloml export` of the .q.kml know them). */
+typedef struct qfile_extra {
+    const kml_qmodel *qm;
+    const kml_emi_file_attrs *emi; /* NULL: not an EMI model */
+} qfile_extra;
+
+static int write_qfile_extra(hid_t file, void *ctx, kml_error *err)
+{
+    const qfile_extra *x = ctx;
+    if (kml_qmodel_file_extra(file, (void *)x->qm, err) != 0) return -1;
+    return x->emi ? kml_emi_file_write_extra(file, (void *)x->emi, err) : 0;
+}
 
 static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
 {
@@ -158,6 +174,13 @@ int kml_cmd_quantize(int argc, char **argv)
         kml_model_free(&m);
         return 1;
     }
+    kml_emi_file_attrs emi;
+    const int is_emi = kml_emi_file_has(model_path) == 1;
+    if (is_emi && kml_emi_file_read(model_path, &emi, &err)) {
+        fprintf(stderr, "kiloml: %s\n", err.msg);
+        kml_model_free(&m);
+        return 1;
+    }
     kml_data data;
     if (kml_data_load(&dopt, &data, &err)) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
@@ -176,7 +199,8 @@ int kml_cmd_quantize(int argc, char **argv)
         fprintf(stderr, "kiloml: %s\n", err.msg);
         goto out_q;
     }
-    if (kml_model_file_write(out_path, &m, &sum, kml_qmodel_file_extra, &qm, &err)) {
+    qfile_extra extra = {&qm, is_emi ? &emi : NULL};
+    if (kml_model_file_write(out_path, &m, &sum, write_qfile_extra, &extra, &err)) {
         fprintf(stderr, "kiloml: %s\n", err.msg);
         goto out_q;
     }

@@ -105,12 +105,16 @@ function(kml_device_model name)
 endfunction()
 
 # FastGRNN, D = 9 (HAR-like), H = 32, C = 6; W = W1·W2 rank 4, both factors sparse (int8);
-# U = U1·U2 rank 8, U2 int16; integer input normalisation; 100 windows of 32 steps.
+# U = U1·U2 rank 8, U2 int16; integer input normalisation; 100 windows of 32 steps. The two
+# models carry EMI-RNN settings (header defines <name>_EMI_*, as `kiloml export` writes them for
+# an EMI model: window 12, stride 4, k 2, no negative class, a threshold inside the random
+# models' confidence range) for tests/emi_device.cmake.
 kml_device_model(dev_fastgrnn WINDOWS 100 PER_FILE 25 T 32 D 9
-                 MODEL_ARGS --cell fastgrnn --H 32 --C 6 --rank-w 4 --rank-u 8 --sparse-w --w16-u --seed 11)
+                 MODEL_ARGS --cell fastgrnn --H 32 --C 6 --rank-w 4 --rank-u 8 --sparse-w --w16-u --seed 11
+                            --emi 12,4,2,0.325)
 # FastRNN, full-rank dense W and U (int8), H = 16, C = 2; 100 windows of 32 steps.
 kml_device_model(dev_fastrnn WINDOWS 100 PER_FILE 25 T 32 D 9
-                 MODEL_ARGS --cell fastrnn --H 16 --C 2 --seed 12)
+                 MODEL_ARGS --cell fastrnn --H 16 --C 2 --seed 12 --emi 12,4,2,0.6)
 
 # Pruned models whose walked factors (W2 / U2, or W / U at full rank) are all sparse int8 with
 # uint8 indices: the step's inline column kernel (the Thumb-1 loop on the M0+, including the

@@ -1,7 +1,9 @@
 # tests/emi_device.cmake: streaming EMI-RNN firmware (examples/firmware/emi_main.c) on the
 # simulated targets, for the device-test models of tests/device.cmake (included after it): the
-# first vectors file's 25 windows streamed as bags (window 12, stride 4, k 2, a threshold inside the models' confidence range); every
-# instance class, step count and bag label must equal the host build; flash and RAM budgets hold.
+# first vectors file's 25 windows streamed as bags with the EMI settings of the model header
+# (<name>_EMI_* defines, written by kml_devgen --emi with the code behind `kiloml export`: window
+# 12, stride 4, k 2, a threshold inside the models' confidence range); every instance class, step
+# count and bag label must equal the host build; flash and RAM budgets hold.
 if(NOT KML_DEVICE_TARGETS)
   return()
 endif()

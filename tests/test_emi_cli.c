@@ -106,6 +106,15 @@ static void train_then_eval(void **state)
     assert_true(num(o, "test_bag_accuracy") >= 0.85);
     assert_true(num(o, "val_bag_accuracy") >= 0.0);
     assert_int_equal((int)num(o, "window"), 10);
+    /* per-round diagnostics: the last round's kept checkpoint is the model's */
+    const cJSON *rv = cJSON_GetObjectItemCaseSensitive(o, "round_val_bag_accuracy"),
+                *rt = cJSON_GetObjectItemCaseSensitive(o, "round_test_bag_accuracy"),
+                *ra = cJSON_GetObjectItemCaseSensitive(o, "round_active_instances");
+    assert_true(cJSON_GetArraySize(rv) == 2 && cJSON_GetArraySize(rt) == 2 && cJSON_GetArraySize(ra) == 2);
+    assert_true(cJSON_GetArrayItem(rv, 1)->valuedouble == num(o, "val_bag_accuracy"));
+    assert_true(cJSON_GetArrayItem(rt, 1)->valuedouble == num(o, "test_bag_accuracy"));
+    int a0 = cJSON_GetArrayItem(ra, 0)->valueint; /* round 1: every instance of the fit bags (90 % of 240) */
+    assert_true(a0 % 7 == 0 && a0 >= 200 * 7 && a0 < 240 * 7);
     cJSON_Delete(o);
 
     assert_int_equal(run("emi eval " DIR "/m.kml " DATA " --threshold 0.9 --json"), 0);
@@ -184,6 +193,137 @@ static void integer_path(void **state)
     assert_int_equal(run("emi eval " DIR "/q.kml " DATA " --integer --bits 12"), 2);
 }
 
+static double integer_field(const char *key, const char *src)
+{
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "integer");
+    assert_non_null(q);
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(q, "source");
+    assert_true(cJSON_IsString(s));
+    assert_string_equal(s->valuestring, src);
+    double v = num(q, key);
+    cJSON_Delete(o);
+    return v;
+}
+
+/* `kiloml quantize` of an EMI model keeps /emi: `kiloml emi eval` of the .q.kml streams the stored
+ * integer model (no --integer, no quantizing on the fly) with the model's window and k, and gives
+ * exactly what quantizing on the fly with the same procedure gives */
+static void quantized_file_keeps_emi(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --k 3 --rounds 2 --epochs 5 "
+                         "--hidden 8 --batch 50 --gate-nonlin quantsigm --update-nonlin quanttanh --threads 1 "
+                         "--quiet -o " DIR "/e.kml"),
+                     0);
+    assert_int_equal(run("quantize " DIR "/e.kml --calib " DIR "/train.csv --timesteps 40 --group-col 1 --bits 8 "
+                         "--quiet -o " DIR "/e.q.kml"),
+                     0);
+    assert_int_equal(run("emi eval " DIR "/e.q.kml " DATA " --threshold 0.9 --json"), 0);
+    double acc = integer_field("accuracy", "file"), early = integer_field("early_savings", "file");
+    double off = integer_field("accuracy_no_early_exit", "file");
+    assert_int_equal((int)integer_field("bits", "file"), 8);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_int_equal((int)num(o, "k"), 3);                        /* from the quantized file's /emi */
+    assert_true(fabs(num(o, "mi_savings") - 0.75) < 1e-9);      /* window 10 of 40 */
+    assert_int_equal((int)num(o, "instances_per_bag"), 7);       /* stride 5 */
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/e.kml " DATA " --threshold 0.9 --integer --bits 8 --json"), 0);
+    assert_true(acc == integer_field("accuracy", "quantized"));
+    assert_true(early == integer_field("early_savings", "quantized"));
+    assert_true(off == integer_field("accuracy_no_early_exit", "quantized"));
+    assert_true(early > 0.0);
+    /* the stored model's widths are fixed: --bits is refused, naming why */
+    assert_int_equal(run("emi eval " DIR "/e.q.kml " DATA " --bits 16"), 2);
+    assert_non_null(strstr(slurp("err.txt"), "already quantized"));
+    /* the text report says where the integer model came from */
+    assert_int_equal(run("emi eval " DIR "/e.q.kml " DATA), 0);
+    assert_non_null(strstr(slurp("out.txt"), "stored in the file"));
+}
+
+/* `kiloml export` of an EMI model (float or its .q.kml) writes the EMI settings as defines
+ * (emi_main.c and the device tests build from them); the threshold as Q15; a model without /emi
+ * gets no EMI block, and --emi-threshold is refused for it */
+static void export_writes_emi_defines(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --k 3 --rounds 1 --epochs 2 "
+                         "--hidden 4 --gate-nonlin quantsigm --update-nonlin quanttanh --threads 1 --quiet -o " DIR
+                         "/x.kml"),
+                     0);
+    assert_int_equal(run("quantize " DIR "/x.kml --calib " DIR "/train.csv --timesteps 40 --group-col 1 --quiet -o " DIR
+                         "/x.q.kml"),
+                     0);
+    assert_int_equal(run("export " DIR "/x.q.kml -o " DIR "/xq.h --name XQ --emi-threshold 0.9"), 0);
+    const char *h = slurp("xq.h");
+    const char *want[] = {"#define XQ_IS_INTEGER 1\n", "#define XQ_EMI_T 40\n",     "#define XQ_EMI_WINDOW 10\n",
+                          "#define XQ_EMI_STRIDE 5\n", "#define XQ_EMI_N_INST 7\n", "#define XQ_EMI_K 3\n",
+                          "#define XQ_EMI_NEGATIVE (0)\n", "#define XQ_EMI_P_Q15 29491u\n"}; /* round(0.9 * 32768) */
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        if (!strstr(h, want[i])) print_message("missing: %s", want[i]);
+        assert_non_null(strstr(h, want[i]));
+    }
+    /* the float model of the same file, default threshold 0.99 */
+    assert_int_equal(run("export " DIR "/x.kml -o " DIR "/xf.h --name XF --json"), 0);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "emi");
+    assert_non_null(e);
+    assert_int_equal((int)num(e, "threshold_q15"), 32440);
+    assert_int_equal((int)num(e, "window"), 10);
+    cJSON_Delete(o);
+    h = slurp("xf.h");
+    assert_non_null(strstr(h, "#define XF_IS_INTEGER 0\n"));
+    assert_non_null(strstr(h, "#define XF_EMI_P_Q15 32440u\n"));
+    assert_non_null(strstr(h, "#define XF_EMI_NEGATIVE (0)\n"));
+    /* out of range thresholds and non-EMI models */
+    assert_int_equal(run("export " DIR "/x.kml -o " DIR "/xf.h --emi-threshold 1.5"), 2);
+    assert_int_equal(run("train " DATA " --epochs 1 --hidden 4 --threads 1 --quiet -o " DIR "/plain.kml"), 0);
+    assert_int_equal(run("export " DIR "/plain.kml -o " DIR "/plain.h --emi-threshold 0.9"), 2);
+    assert_non_null(strstr(slurp("err.txt"), "no /emi group"));
+    assert_int_equal(run("export " DIR "/plain.kml -o " DIR "/plain.h"), 0);
+    assert_null(strstr(slurp("plain.h"), "_EMI_"));
+}
+
+/* --qat: the last round trains on weights rounded to the 8-bit grid; the .kml then holds /quant
+ * beside /emi, and emi eval streams that integer model, which keeps the float model's accuracy */
+static void qat_path(void **state)
+{
+    (void)state;
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --qat-epochs 2 -o " DIR
+                         "/qa.kml"),
+                     2);
+    assert_non_null(strstr(slurp("err.txt"), "--qat-epochs needs --qat"));
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --rounds 2 --epochs 5 "
+                         "--hidden 8 --batch 50 --qat --threads 1 --quiet --json -o " DIR "/qa.kml"),
+                     0);
+    cJSON *o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    const cJSON *q = cJSON_GetObjectItemCaseSensitive(o, "quantized");
+    assert_non_null(q);
+    assert_int_equal((int)num(q, "qat_epochs"), 5); /* the last round */
+    assert_int_equal((int)num(q, "bits"), 8);
+    assert_true(num(o, "best_epoch") > 5);           /* kept from a QAT epoch of round 2 */
+    /* every minibatch and validation pass of the 5 QAT epochs ran on rounded weights, no other:
+     * 216 fit series (240 less the 10 % validation) x 7 instances = 1512 -> 31 minibatches of <= 50,
+     * plus the validation pass, x 5 epochs (round 1 would double it) */
+    assert_int_equal((int)num(o, "qat_rounded_passes"), 5 * (31 + 1));
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/qa.kml " DATA " --threshold 0.9 --json"), 0);
+    double fa = 0, qa = integer_field("accuracy", "file");
+    o = cJSON_Parse(slurp("out.txt"));
+    fa = num(o, "accuracy");
+    cJSON_Delete(o);
+    print_message("  QAT: float %.3f, stored 8-bit integer %.3f at p 0.9\n", fa, qa);
+    assert_true(fa >= 0.85);
+    assert_true(qa >= fa - 0.03);
+    /* only the integer cells can be trained for the integer path */
+    assert_int_equal(run("emi train " DATA " --window 10 --stride 5 --negative-class 0 --cell gru --qat -o " DIR
+                         "/qg.kml"),
+                     2);
+}
+
 static void bad_models(void **state)
 {
     (void)state;
@@ -201,6 +341,9 @@ int main(void)
         cmocka_unit_test(train_then_eval),
         cmocka_unit_test(validation_groups),
         cmocka_unit_test(integer_path),
+        cmocka_unit_test(quantized_file_keeps_emi),
+        cmocka_unit_test(export_writes_emi_defines),
+        cmocka_unit_test(qat_path),
         cmocka_unit_test(bad_models),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

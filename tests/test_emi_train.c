@@ -144,6 +144,44 @@ static void learns_without_negative_class(void **state)
     kml_data_free(&d);
 }
 
+static double sum_sq(const kml_model *m, int id)
+{
+    double s = 0;
+    if (!m->p[id]) return 0;
+    size_t n = (size_t)m->shape[id].rows * (size_t)m->shape[id].cols;
+    for (size_t i = 0; i < n; i++) s += (double)m->p[id][i] * m->p[id][i];
+    return s;
+}
+
+/* --weight-decay shrinks W, U and V (and only them: the learned scalars are not pulled to 0) */
+static void weight_decay_shrinks_weights(void **state)
+{
+    (void)state;
+    kml_data d;
+    make_data(&d);
+    kml_emi_config ec;
+    config(&ec, KML_EMI_NO_NEGATIVE);
+    ec.rounds = 1;
+    ec.train.epochs = 4;
+    kml_model m0, m1;
+    kml_emi_summary s;
+    kml_error err = {0};
+    assert_int_equal(kml_emi_train(&ec, &d, &m0, &s, &err), 0);
+    ec.train.optim.weight_decay = 20.0; /* lr 0.01: 20 % of each weight per step */
+    assert_int_equal(kml_emi_train(&ec, &d, &m1, &s, &err), 0);
+    const int ids[] = {KML_P_W, KML_P_U, KML_P_V};
+    for (int i = 0; i < 3; i++) {
+        double a = sum_sq(&m0, ids[i]), b = sum_sq(&m1, ids[i]);
+        print_message("  |param %d|^2: %.4f without decay, %.4f with\n", ids[i], a, b);
+        assert_true(a > 0 && b < 0.5 * a);
+    }
+    /* zeta and nu (stored before their sigmoid) are not decayed towards 0 */
+    assert_true(fabs(m1.p[KML_P_ZETA][0]) > 0.5);
+    kml_model_free(&m0);
+    kml_model_free(&m1);
+    kml_data_free(&d);
+}
+
 static void bad_configurations(void **state)
 {
     (void)state;
@@ -178,6 +216,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(learns_with_negative_class),
         cmocka_unit_test(learns_without_negative_class),
+        cmocka_unit_test(weight_decay_shrinks_weights),
         cmocka_unit_test(bad_configurations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

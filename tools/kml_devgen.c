@@ -117,6 +117,7 @@ typedef struct {
     unsigned long seed;
     const char *name, *out;
     int bitmap;
+    const char *emi; /* "WINDOW,STRIDE,K,P": EMI-RNN defines in the header (bags of T samples), or NULL */
 } options;
 
 static int cmd_model(const options *o)
@@ -190,6 +191,21 @@ static int cmd_model(const options *o)
     ho.test_T = o->T;
     ho.seed = o->seed;
     ho.source = "tools/kml_devgen.c (random weights)";
+    kml_header_emi emi;
+    if (o->emi) {
+        char *end;
+        emi.T = o->T;
+        emi.window = (int)strtol(o->emi, &end, 10);
+        emi.stride = *end == ',' ? (int)strtol(end + 1, &end, 10) : 0;
+        emi.k = *end == ',' ? (int)strtol(end + 1, &end, 10) : 0;
+        emi.p_hat = *end == ',' ? strtod(end + 1, &end) : 0.0;
+        emi.negative = -1;
+        if (*end || emi.stride < 1 || emi.k < 1) {
+            fprintf(stderr, "kml_devgen: --emi expects WINDOW,STRIDE,K,P (e.g. 12,4,2,0.6), got '%s'\n", o->emi);
+            return 2;
+        }
+        ho.emi = &emi;
+    }
     kml_error err = {{0}};
     if (kml_header_write_q(o->out, &m, &ho, NULL, &err)) {
         fprintf(stderr, "kml_devgen: %s\n", err.msg);
@@ -219,7 +235,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: kml_devgen model --cell fastgrnn|fastrnn --D n --H n --C n [--rank-w r] [--rank-u r]\n"
                     "                  [--density-w pct] [--density-u pct] [--sparse-w] [--w16-u] [--bitmap] [--seed s]\n"
-                    "                  [--T test_steps] --name PREFIX -o model.h\n"
+                    "                  [--T test_steps] [--emi WINDOW,STRIDE,K,P (bags of T samples, no negative)]\n"
+                    "                  --name PREFIX -o model.h\n"
                     "       kml_devgen vectors --D n --T n --windows n --per-file n [--q-in q] [--seed s] -o v_%%d.h\n");
 }
 
@@ -229,7 +246,7 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 1, "DEV", NULL, 0};
+    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 1, "DEV", NULL, 0, NULL};
     static const struct option longopts[] = {
         {"cell", required_argument, 0, 'c'},  {"D", required_argument, 0, 'D'},
         {"H", required_argument, 0, 'H'},     {"C", required_argument, 0, 'C'},
@@ -240,7 +257,7 @@ int main(int argc, char **argv)
         {"T", required_argument, 0, 'T'},     {"windows", required_argument, 0, 'n'},
         {"per-file", required_argument, 0, 'p'}, {"q-in", required_argument, 0, 'q'},
         {"seed", required_argument, 0, 'S'},  {"name", required_argument, 0, 'N'},
-        {"output", required_argument, 0, 'o'}, {0, 0, 0, 0}};
+        {"output", required_argument, 0, 'o'}, {"emi", required_argument, 0, 'E'}, {0, 0, 0, 0}};
     int opt;
     optind = 2;
     while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
@@ -263,6 +280,7 @@ int main(int argc, char **argv)
         case 'S': o.seed = strtoul(optarg, NULL, 0); break;
         case 'N': o.name = optarg; break;
         case 'o': o.out = optarg; break;
+        case 'E': o.emi = optarg; break;
         default: usage(); return 2;
         }
     }

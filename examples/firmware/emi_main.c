@@ -1,14 +1,13 @@
 /* examples/firmware/emi_main.c: streaming EMI-RNN on the device (deploy/ kiloml/emi.h, integer
  * path). The test windows of a vectors header are the bags: their samples are pushed one at a
- * time; instances of KML_EMI_WINDOW samples at stride KML_EMI_STRIDE run as they complete and stop
- * at confidence KML_EMI_P_Q15 / 32768 (default 0.6 with 2 classes, 0.325 with more: inside the
- * confidence range of the seeded random test models, so some instances stop early and some do
- * not); each bag is decided with k = 2 and no negative class. Every line but info_*
- * must equal the host build's (same deploy/ code).
+ * time; instances run as they complete and stop early at the model's confidence threshold; each
+ * bag is decided from the instance classes. Every setting comes from the model header: the
+ * <NAME>_EMI_* defines `kiloml export` writes for an EMI-RNN model (window, stride, k, negative
+ * class, bag length T, threshold in Q15; kml_devgen --emi writes the same for the device-test
+ * models). Every line but info_* must equal the host build's (same deploy/ code).
  *
  * Build-time inputs as model_main.c (KML_MODEL_HEADER, KML_MODEL_NAME, KML_VECTORS_HEADER; without
- * vectors, the header's own test input is the one bag), and KML_EMI_WINDOW, KML_EMI_STRIDE,
- * KML_EMI_P_Q15 to override the defaults.
+ * vectors, the header's own test input is the one bag, so export it with --test-steps <EMI_T>).
  * Region 5 = one whole bag (every push, the instances, the decision).
  * Output: "init=<status>", "b<i>=<label>|<instance classes>|<steps run>", "steps=<run>/<full>", DONE.
  */
@@ -39,18 +38,21 @@
 #define kml_vec_x KML_CAT(KML_MODEL_NAME, _TEST_X)
 #endif
 
-#ifndef KML_EMI_WINDOW
-#define KML_EMI_WINDOW 12
+#define EMI_T KML_CAT(KML_MODEL_NAME, _EMI_T)
+#define EMI_WINDOW KML_CAT(KML_MODEL_NAME, _EMI_WINDOW)
+#define EMI_STRIDE KML_CAT(KML_MODEL_NAME, _EMI_STRIDE)
+#define EMI_K KML_CAT(KML_MODEL_NAME, _EMI_K)
+#define EMI_NEGATIVE KML_CAT(KML_MODEL_NAME, _EMI_NEGATIVE)
+#define EMI_P_Q15 KML_CAT(KML_MODEL_NAME, _EMI_P_Q15)
+#define N_INST KML_CAT(KML_MODEL_NAME, _EMI_N_INST)
+#if EMI_WINDOW == 0
+#error "the model header has no EMI-RNN settings: export an EMI model (kiloml emi train, then kiloml export)"
 #endif
-#ifndef KML_EMI_STRIDE
-#define KML_EMI_STRIDE 4
+#if EMI_T != KML_VEC_T
+#error "the bags (vectors or the header's test input) must be <NAME>_EMI_T samples long"
 #endif
-#ifndef KML_EMI_P_Q15
-#define KML_EMI_P_Q15 (N_CLASSES == 2 ? 19661 : 10650)
-#endif
-#define N_INST (1 + (KML_VEC_T - KML_EMI_WINDOW + KML_EMI_STRIDE - 1) / KML_EMI_STRIDE)
 
-static int16_t ring[KML_EMI_RING_ELEMS(KML_EMI_WINDOW, KML_VEC_D)];
+static int16_t ring[KML_EMI_RING_ELEMS(EMI_WINDOW, KML_VEC_D)];
 static int16_t h[STATE_ELEMS];
 static int16_t scratch[SCRATCH_ELEMS];
 static int32_t cbuf[KML_EMI_CBUF_ELEMS(N_CLASSES)];
@@ -60,10 +62,10 @@ static int16_t x[KML_VEC_D];
 
 int main(void)
 {
-    static const kml_emi_cfg cfg = {KML_VEC_T, KML_EMI_WINDOW, KML_EMI_STRIDE, N_INST, 2, KML_EMI_NO_NEGATIVE};
+    static const kml_emi_cfg cfg = {EMI_T, EMI_WINDOW, EMI_STRIDE, N_INST, EMI_K, EMI_NEGATIVE};
     kml_emi_stream_q s;
     kml_board_init();
-    kml_status st = kml_emi_stream_init_q(&s, &MODEL, &cfg, KML_EMI_P_Q15, ring, h, STATE_ELEMS, scratch,
+    kml_status st = kml_emi_stream_init_q(&s, &MODEL, &cfg, EMI_P_Q15, ring, h, STATE_ELEMS, scratch,
                                           SCRATCH_ELEMS, cbuf, pred);
     KML_PUTS("init=");
     kml_out_u32((uint32_t)st);

@@ -81,3 +81,19 @@ done:
     H5Eset_auto2(H5E_DEFAULT, fn, data);
     return rc;
 }
+
+int kml_emi_file_has(const char *path)
+{
+    H5E_auto2_t fn;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &fn, &data);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    int rc = -1;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f >= 0) {
+        rc = H5Lexists(f, "emi", H5P_DEFAULT) > 0 ? 1 : 0;
+        H5Fclose(f);
+    }
+    H5Eset_auto2(H5E_DEFAULT, fn, data);
+    return rc;
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kiloml/emi.h"
 #include "kiloml/header.h"
 #include "kiloml/rng.h"
 #include "header_layout.h"
@@ -278,6 +279,48 @@ static void emit_dims(out_t *o, uint8_t cell, uint16_t D, uint16_t H, uint16_t C
     fputc('\n', f);
 }
 
+uint16_t kml_header_emi_p_q15(double p)
+{
+    long v = lrint(p * 32768.0);
+    return (uint16_t)(v < 1 ? 1 : (v > 32768 ? 32768 : v));
+}
+
+/* 0, or -1 naming the bad EMI setting (nothing is written then). */
+static int check_emi(const kml_header_emi *e, int C, kml_error *err)
+{
+    if (!e) return 0;
+    if (e->window < 1 || e->stride < 1 || e->T < 1 || e->T > 65535 || e->window > 65535 || e->stride > 65535)
+        return kml_error_set(err, "export: EMI settings out of range (T %d, window %d, stride %d)", e->T, e->window,
+                             e->stride);
+    int n = kml_emi_count((uint16_t)e->T, (uint16_t)e->window, (uint16_t)e->stride);
+    if (n < 1 || n > 255)
+        return kml_error_set(err, "export: EMI T %d, window %d, stride %d give %d instances (1..255 expected)", e->T,
+                             e->window, e->stride, n);
+    if (e->k < 1 || e->k > 255) return kml_error_set(err, "export: EMI k must be in 1..255 (got %d)", e->k);
+    if (e->negative < -1 || e->negative >= C)
+        return kml_error_set(err, "export: EMI negative class %d is not -1 (none) or a class 0..%d", e->negative, C - 1);
+    if (!(e->p_hat > 0.0 && e->p_hat <= 1.0))
+        return kml_error_set(err, "export: the EMI threshold must be in (0, 1] (got %g)", e->p_hat);
+    return 0;
+}
+
+static void emit_emi(out_t *o, const kml_header_emi *e)
+{
+    if (!e) return;
+    FILE *f = o->f;
+    const char *P = o->P;
+    int n = kml_emi_count((uint16_t)e->T, (uint16_t)e->window, (uint16_t)e->stride);
+    fprintf(f, "/* EMI-RNN (kiloml/emi.h): bags of %s_EMI_T samples, instances of %s_EMI_WINDOW at stride\n", P, P);
+    fprintf(f, " * %s_EMI_STRIDE, a run of %s_EMI_K decides a bag, early exit at confidence %s_EMI_P\n", P, P, P);
+    fprintf(f, " * (%s_EMI_P_Q15 in Q15 for kml_emi_stream_init_q). NEGATIVE (-1) = KML_EMI_NO_NEGATIVE. */\n", P);
+    fprintf(f, "#define %s_EMI_T %d\n#define %s_EMI_WINDOW %d\n#define %s_EMI_STRIDE %d\n", P, e->T, P, e->window, P,
+            e->stride);
+    fprintf(f, "#define %s_EMI_N_INST %d\n#define %s_EMI_K %d\n#define %s_EMI_NEGATIVE (%d)\n", P, n, P, e->k, P,
+            e->negative);
+    fprintf(f, "#define %s_EMI_P %.9gf\n#define %s_EMI_P_Q15 %uu\n\n", P, e->p_hat, P,
+            (unsigned)kml_header_emi_p_q15(e->p_hat));
+}
+
 static void emit_sizes(out_t *o, const char *desc_type, uint32_t test_flash)
 {
     FILE *f = o->f;
@@ -322,7 +365,7 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
 {
     kml_header_opts def;
     if (!opt) kml_header_opts_init(&def), opt = &def;
-    if (check_opts(opt, err)) return -1;
+    if (check_opts(opt, err) || check_emi(opt->emi, m->C, err)) return -1;
     kml_status st = kml_rnn_validate_f32(m);
     if (st != KML_OK) return kml_error_set(err, "export: the float model is not valid for the runtime: %s", kml_status_name(st));
     const int T = opt->test_T, D = m->D, H = m->H, C = m->C;
@@ -364,6 +407,7 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
     out_t o = {tf.f, opt->name, 0, 0};
     emit_preamble(&o, opt, m->cell == KML_RNN_FASTGRNN ? "FastGRNN float" : "FastRNN float", 0);
     emit_dims(&o, m->cell, m->D, m->H, m->C, m->W.rank, m->U.rank, 0, opt);
+    emit_emi(&o, opt->emi);
     emit_mat_f32_arrays(&o, "W_a", &m->W.a);
     if (m->W.rank) emit_mat_f32_arrays(&o, "W_b", &m->W.b);
     emit_mat_f32_arrays(&o, "U_a", &m->U.a);
@@ -424,7 +468,7 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
 {
     kml_header_opts def;
     if (!opt) kml_header_opts_init(&def), opt = &def;
-    if (check_opts(opt, err)) return -1;
+    if (check_opts(opt, err) || check_emi(opt->emi, m->C, err)) return -1;
     kml_status st = kml_rnn_validate_q(m);
     if (st != KML_OK) return kml_error_set(err, "export: the integer model is not valid for the runtime: %s", kml_status_name(st));
     const int T = opt->test_T, D = m->D, H = m->H, C = m->C;
@@ -468,6 +512,7 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
     const char *P = opt->name;
     emit_preamble(&o, opt, m->cell == KML_RNN_FASTGRNN ? "FastGRNN integer" : "FastRNN integer", 1);
     emit_dims(&o, m->cell, m->D, m->H, m->C, m->W.rank, m->U.rank, 1, opt);
+    emit_emi(&o, opt->emi);
     fprintf(o.f, "#define %s_Q_IN %u   /* the raw input x_raw is int16 with %u fractional bits */\n", P, m->q_in, m->q_in);
     fprintf(o.f, "#define %s_LOGIT_Q %u  /* logits are int32 with %u fractional bits */\n\n", P, kml_rnn_logit_q(m),
             kml_rnn_logit_q(m));

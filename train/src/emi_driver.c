@@ -40,6 +40,7 @@ typedef struct run {
     kml_emi_work work;
     float *opt_state, *iht_scratch;
     uint8_t *iht_mask;
+    unsigned char *decay_mask; /* 1 on the weight matrices (W, U factors, V) for --weight-decay */
     int *active, *batch_rows;
     int32_t *y, *inst_pred;
     kml_optim opt;
@@ -65,6 +66,7 @@ static void run_free(run *r)
     free(r->opt_state);
     free(r->iht_scratch);
     free(r->iht_mask);
+    free(r->decay_mask);
     free(r->active);
     free(r->batch_rows);
     free(r->y);
@@ -156,6 +158,18 @@ static int prepare_model(run *r, const kml_emi_config *ec, const kml_data *data,
         return kml_error_set(err, "EMI: out of memory for %d instances", rows);
     if (kml_emi_work_alloc(&r->work, &cfg, ec->window, B, err) != 0) return -1;
     kml_optim_init(&r->opt, &tc->optim, r->m.n_params, r->opt_state);
+    if (tc->optim.weight_decay > 0) {
+        /* as the trainer: the weight matrices only, not biases or the cell's scalars */
+        r->decay_mask = calloc(r->m.n_params, 1);
+        if (!r->decay_mask) return kml_error_set(err, "EMI: out of memory");
+        for (int i = 0; i < KML_PARAM_COUNT; i++) {
+            kml_param_kind k = kml_param_kind_of((kml_param_id)i);
+            if (!r->m.p[i] || i == KML_P_VB || !(k == KML_PK_W || k == KML_PK_U || k == KML_PK_CLASSIFIER)) continue;
+            size_t off = (size_t)(r->m.p[i] - r->m.block), n = (size_t)r->m.shape[i].rows * (size_t)r->m.shape[i].cols;
+            memset(r->decay_mask + off, 1, n);
+        }
+        r->opt.decay_mask = r->decay_mask;
+    }
     kml_iht_init(&r->iht, &r->m, tc->density_w, tc->density_u, (long)r->spe * tc->epochs * ec->rounds, r->iht_mask,
                  r->iht_scratch);
     kml_rng_seed(&r->rng, tc->seed ^ 0x454d492d524e4eull); /* "EMI-RNN": the minibatch order */
@@ -164,7 +178,7 @@ static int prepare_model(run *r, const kml_emi_config *ec, const kml_data *data,
 
 /* One epoch over the instances of weight > 0 in spe minibatches; returns the mean loss. A
  * non-finite loss skips the step (counted in opt.skipped), as a non-finite gradient does. */
-static double train_epoch(run *r, kml_emi_loss_mode mode, double lr)
+static double train_epoch(run *r, const kml_train_qat *qat, int fq, kml_emi_loss_mode mode, double lr)
 {
     const int rows = r->fb.inst.n, W = r->fb.window;
     int n_active = 0, loss_n = 0;
@@ -179,7 +193,9 @@ static double train_epoch(run *r, kml_emi_loss_mode mode, double lr)
             memcpy(r->batch_rows, r->active + lo, (size_t)(hi - lo) * sizeof(int));
             kml_emi_gather(&r->fb, r->batch_rows, hi - lo, mode, &r->work, r->y);
             memset(r->g.block, 0, r->g.n_params * sizeof(float));
+            if (fq) qat->fake(&r->m, qat->ctx); /* QAT: forward/backward on the rounded weights */
             double loss = kml_emi_batch_loss(&r->m, r->work.X, r->y, r->work.step_w, W, hi - lo, &r->work, &r->g);
+            if (fq) qat->restore(&r->m, qat->ctx); /* straight-through: the float weights take the step */
             if (isfinite(loss)) {
                 loss_sum += loss;
                 loss_n++;
@@ -212,12 +228,21 @@ static int run_rounds(run *r, const kml_emi_config *ec, kml_emi_summary *sum, km
     for (int round = 0; round < ec->rounds; round++) {
         kml_emi_loss_mode mode = round < sum->mi_rounds ? KML_EMI_LOSS_LAST : KML_EMI_LOSS_EVERY;
         double best_acc = -1;
+        int active = 0;
+        for (int i = 0; i < r->fb.inst.n; i++) active += r->fb.weight[i] > 0.0f;
+        if (round < 64) sum->round_active[round] = active;
+        /* QAT (tc->qat.fake set): epochs from qat.start_epoch on (global count) train and validate on
+         * the rounded weights; in a round that has such epochs only they are eligible */
+        const int round_qat = tc->qat.fake && (round + 1) * tc->epochs > tc->qat.start_epoch;
         for (int e = 0; e < tc->epochs; e++) {
             const int epoch = round * tc->epochs + e; /* global, for the lr schedule */
-            double loss = train_epoch(r, mode, kml_optim_lr(&tc->optim, epoch, total_epochs));
+            const int fq = tc->qat.fake && epoch >= tc->qat.start_epoch;
+            double loss = train_epoch(r, &tc->qat, fq, mode, kml_optim_lr(&tc->optim, epoch, total_epochs));
+            if (fq) tc->qat.fake(&r->m, tc->qat.ctx);
             double acc = bag_accuracy(r, ec, &r->vb, NULL, err);
+            if (fq) tc->qat.restore(&r->m, tc->qat.ctx);
             if (acc < 0) return -1;
-            if (acc > best_acc) {
+            if ((fq || !round_qat) && acc > best_acc) {
                 best_acc = acc;
                 sum->train.best_epoch = epoch + 1;
                 memcpy(r->best.block, r->m.block, r->m.n_params * sizeof(float));
@@ -231,7 +256,12 @@ static int run_rounds(run *r, const kml_emi_config *ec, kml_emi_summary *sum, km
             if (tc->checkpoint && tc->checkpoint(&r->best, &sum->train, tc->checkpoint_ctx, err) != 0) return -1;
         }
         memcpy(r->m.block, r->best.block, r->m.n_params * sizeof(float));
-        sum->round_val_accuracy[round] = best_acc;
+        if (round < 64) {
+            sum->round_val_accuracy[round] = best_acc;
+            sum->round_test_accuracy[round] = -1;
+            if (r->tb.n_bags > 0 && (sum->round_test_accuracy[round] = bag_accuracy(r, ec, &r->tb, NULL, err)) < 0)
+                return -1;
+        }
         if (round + 1 < ec->rounds) {
             double fit_acc = bag_accuracy(r, ec, &r->fb, r->inst_pred, err);
             if (fit_acc < 0) return -1;

@@ -29,4 +29,8 @@ int kml_emi_file_write_extra(hid_t file, void *ctx, kml_error *err);
  * by `kiloml train` rather than `kiloml emi train`) or an attribute is missing. */
 int kml_emi_file_read(const char *path, kml_emi_file_attrs *a, kml_error *err);
 
+/* 1 when the file holds an /emi group, 0 when not, -1 when it cannot be opened as HDF5. Lets a
+ * command that rewrites a model (kiloml quantize) carry the EMI settings over. */
+int kml_emi_file_has(const char *path);
+
 #endif

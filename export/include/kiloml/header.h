@@ -34,6 +34,18 @@ typedef enum { KML_TARGET_HOST = 0, KML_TARGET_ATMEGA328P, KML_TARGET_CORTEX_M0P
 const char *kml_target_name(kml_target t);
 int kml_target_parse(const char *s, kml_target *out); /* "host", "atmega328p", "cortex-m0plus" */
 
+/* EMI-RNN settings (kiloml/emi.h on the device) written as defines beside the model:
+ * <PREFIX>_EMI_T, _EMI_WINDOW, _EMI_STRIDE, _EMI_N_INST, _EMI_K, _EMI_NEGATIVE (a class id or
+ * (-1) = KML_EMI_NO_NEGATIVE), _EMI_P (float p-hat) and _EMI_P_Q15 (round(p-hat * 32768), what
+ * kml_emi_stream_init_q takes), so a firmware fills its kml_emi_cfg from the header. */
+typedef struct kml_header_emi {
+    int T, window, stride, k, negative;
+    double p_hat;              /* early-exit confidence in (0, 1] */
+} kml_header_emi;
+
+/* round(p * 32768) clamped to 1..32768: the device's Q15 threshold (as kml_emi_qevaluate uses). */
+uint16_t kml_header_emi_p_q15(double p);
+
 typedef struct kml_header_opts {
     const char *name;          /* PREFIX: a C identifier (default "KML_MODEL") */
     kml_target target;         /* budgets checked: atmega328p / cortex-m0plus 32 KB flash, 2 KB RAM */
@@ -43,6 +55,7 @@ typedef struct kml_header_opts {
     uint64_t seed;             /* for the generated test input */
     const char *source;        /* shown in the header comment (e.g. the .kml path), may be NULL */
     const char *const *class_names; /* C names for the comment, may be NULL */
+    const kml_header_emi *emi; /* EMI-RNN settings to write as defines, or NULL (not an EMI model) */
 } kml_header_opts;
 
 void kml_header_opts_init(kml_header_opts *o);

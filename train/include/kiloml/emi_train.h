@@ -136,6 +136,10 @@ typedef struct kml_emi_summary {
     int rounds, mi_rounds;
     int relabelled[64];        /* bags relabelled after each round (first 64 rounds) */
     double round_val_accuracy[64];
+    /* test bag accuracy (last step) of each round's kept checkpoint: a diagnostic of what the
+     * phases and the relabelling do; nothing is chosen by it (-1 without test data) */
+    double round_test_accuracy[64];
+    int round_active[64];      /* training instances of weight > 0 during each round */
 } kml_emi_summary;
 
 int kml_emi_train(const kml_emi_config *ec, const kml_data *data, kml_model *out, kml_emi_summary *sum,
