@@ -5,12 +5,14 @@
 #include "kiloml/kml_rnn.h"
 #include "kml_internal.h"
 
-#define TERM_LIMIT 0x10000000L /* ±2^28: each projected term is clamped here before the sum */
+#define KML_S_(name) name##_q
+#define KML_ELEM_ int16_t
+#define KML_LOGIT_ int32_t
+#define KML_READ_LOGIT_ KML_READ_I32
+#define KML_ARGMAX_ kml_argmax_q32
+#include "kml_rnn_common.h" /* scratch size, reset, init, step entry points, logits, argmax, predict, lin_bytes */
 
-uint16_t kml_rnn_scratch_elems_q(const kml_rnn_q *m)
-{
-    return (uint16_t)KML_RNN_SCRATCH_ELEMS(m->D, m->H, m->W.rank, m->U.rank);
-}
+#define TERM_LIMIT 0x10000000L /* ±2^28: each projected term is clamped here before the sum */
 
 static int shift_ok(int32_t s) { return s >= 0 && s <= KML_Q_MAX_SHIFT; }
 
@@ -64,22 +66,6 @@ kml_status kml_rnn_validate_q(const kml_rnn_q *m)
         if (!m->norm_s) return KML_E_NULL;
         if (m->norm_shift > KML_Q_MAX_SHIFT) return KML_E_QFORMAT;
     }
-    return KML_OK;
-}
-
-void kml_rnn_reset_q(const kml_rnn_q *m, kml_rnn_state_q *st)
-{
-    uint16_t j;
-    for (j = 0; j < m->H; j++) st->h[j] = 0;
-}
-
-kml_status kml_rnn_init_q(const kml_rnn_q *m, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
-{
-    kml_status s = kml_rnn_validate_q(m);
-    if (s != KML_OK) return s;
-    if (!st || !sc || !st->h || !sc->buf) return KML_E_NULL;
-    if (st->n < KML_RNN_STATE_ELEMS(m->H) || sc->n < kml_rnn_scratch_elems_q(m)) return KML_E_SCRATCH;
-    kml_rnn_reset_q(m, st);
     return KML_OK;
 }
 
@@ -259,54 +245,7 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
         for (j = 0; j < H; j++) h[j] = dst[j];
 }
 
-void kml_fastrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
-{
-    step(m, x_raw, st, sc, 0);
-}
-
-void kml_fastgrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
-{
-    step(m, x_raw, st, sc, 1);
-}
-
-void kml_rnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
-{
-    if (m->cell == KML_RNN_FASTGRNN)
-        kml_fastgrnn_step_q(m, x_raw, st, sc);
-    else
-        kml_fastrnn_step_q(m, x_raw, st, sc);
-}
-
 uint8_t kml_rnn_logit_q(const kml_rnn_q *m) { return (uint8_t)(m->q_h + m->V.q); }
-
-void kml_rnn_logits_q(const kml_rnn_q *m, const kml_rnn_state_q *st, int32_t *logits)
-{
-    uint16_t k;
-    for (k = 0; k < m->C; k++) logits[k] = kml_mat_dot_col_q(&m->V, st->h, k) + KML_READ_I32(m->v + k);
-}
-
-uint16_t kml_argmax_q32(const int32_t *v, uint16_t n)
-{
-    uint16_t i, best = 0;
-    for (i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
-}
-
-uint16_t kml_rnn_predict_q(const kml_rnn_q *m, const int16_t *X, uint16_t T, kml_rnn_state_q *st,
-                           kml_rnn_scratch_q *sc, int32_t *logits)
-{
-    uint16_t t;
-    kml_rnn_reset_q(m, st);
-    for (t = 0; t < T; t++) kml_rnn_step_q(m, X + (uint32_t)t * m->D, st, sc);
-    kml_rnn_logits_q(m, st, logits);
-    return kml_argmax_q32(logits, m->C);
-}
-
-static uint32_t lin_bytes(const kml_lin_q *l)
-{
-    return kml_mat_flash_bytes_q(&l->a) + (l->rank ? kml_mat_flash_bytes_q(&l->b) : 0u);
-}
 
 uint32_t kml_rnn_flash_bytes_q(const kml_rnn_q *m)
 {
