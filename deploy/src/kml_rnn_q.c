@@ -200,6 +200,171 @@ KML_INLINE_ int16_t rnn_unit(const unit_k *K, int32_t a, int16_t hj, uint16_t j)
     return kml_sat16(kml_rshift_round((int32_t)K->s1 * hj, K->qg) + kml_rshift_round((int32_t)K->s2 * cand, K->sc2));
 }
 
+#if defined(__ARM_ARCH_6M__) && !defined(KML_NO_ASM)
+/* ARMv6-M (Cortex-M0/M0+): the FastGRNN unit of a pruned model in Thumb-1, from the two column sums
+ * to the stored h_j'. grnn_unit in C keeps about twenty per-step constants live across the unit loop,
+ * more than the eight low registers hold, and GCC reloads and re-derives them for every unit
+ * (~167 cycles a unit); here they sit in one table of words read by immediate offsets, and every
+ * rounding shift is add-then-shift with its constant from the table (kml_rshift_round_b), the
+ * activations' ls/rs choice a multiply by 2^ls after a shift by rs (one of the two is 0). The same
+ * integers as preact + grnn_unit (the device tests compare every output bit with the host's C). */
+#define UT_BW 0    /* bw, sw, bu, su: the two column sums' rounding constants and shifts */
+#define UT_SW 4
+#define UT_BU 8
+#define UT_SU 12
+#define UT_LIM 16  /* TERM_LIMIT */
+#define UT_GLO 20  /* gate: lo, hi, off, rs, 2^ls (act_conv) */
+#define UT_GHI 24
+#define UT_GOFF 28
+#define UT_GRS 32
+#define UT_GMUL 36
+#define UT_ULO 40  /* update (candidate): the same */
+#define UT_UHI 44
+#define UT_UOFF 48
+#define UT_URS 52
+#define UT_UMUL 56
+#define UT_ONE 60  /* 2^q_g, σ(ζ), σ(ν), kml_round_bias(q_g), q_g, kml_round_bias(sc2), sc2 */
+#define UT_S1 64
+#define UT_S2 68
+#define UT_B1 72
+#define UT_QG 76
+#define UT_B2 80
+#define UT_SC2 84
+#define UT_BG 88   /* b_g, b_h, h, destination of h' */
+#define UT_BH 92
+#define UT_H 96
+#define UT_DST 100
+#define UT_MAX16 104
+#define UT_WORDS 27
+#define UT_S_(x) #x
+#define UT_(x) "#" UT_S_(x)
+
+/* act_apply's constants as the Thumb-1 unit uses them: clip(v, lo - add, hi - add) + add is
+ * clip(v + add, lo, hi); then (r + 2^(rs-1)) >> rs is kml_rshift_round(r, rs) (|r| <= 2^27), and
+ * times 2^ls (rs = 0 whenever ls > 0, and the reverse). */
+static void act_tab(int32_t *t, const act_conv *a)
+{
+    t[0] = a->lo - a->add;
+    t[1] = a->hi - a->add;
+    t[2] = a->add + kml_round_bias(a->rs);
+    t[3] = a->rs;
+    t[4] = (int32_t)1 << a->ls;
+}
+
+static void unit_tab_setup(int32_t *t, const step_ctx *c, const unit_k *K, const int16_t *h, int16_t *dst)
+{
+    t[UT_BW / 4] = kml_round_bias(c->sw), t[UT_SW / 4] = c->sw;
+    t[UT_BU / 4] = kml_round_bias(c->su), t[UT_SU / 4] = c->su;
+    t[UT_LIM / 4] = TERM_LIMIT;
+    act_tab(t + UT_GLO / 4, &K->gate);
+    act_tab(t + UT_ULO / 4, &K->up);
+    t[UT_ONE / 4] = K->one, t[UT_S1 / 4] = K->s1, t[UT_S2 / 4] = K->s2;
+    t[UT_B1 / 4] = kml_round_bias(K->qg), t[UT_QG / 4] = K->qg;
+    t[UT_B2 / 4] = kml_round_bias(K->sc2), t[UT_SC2 / 4] = K->sc2;
+    t[UT_BG / 4] = (int32_t)(uintptr_t)K->bg, t[UT_BH / 4] = (int32_t)(uintptr_t)K->bh;
+    t[UT_H / 4] = (int32_t)(uintptr_t)h, t[UT_DST / 4] = (int32_t)(uintptr_t)dst;
+    t[UT_MAX16 / 4] = 32767;
+}
+
+/* v = clip(v, [t + lo], [t + hi]) */
+#define UT_CLIP_(v, lo, hi, n)                      \
+    "ldr %[t], [%[K], " UT_(lo) "]\n\t"              \
+    "cmp %[" v "], %[t]\n\t"                        \
+    "bge " #n "f\n\t"                                \
+    "movs %[" v "], %[t]\n"                         \
+    #n ":\n\t"                                       \
+    "ldr %[t], [%[K], " UT_(hi) "]\n\t"              \
+    "cmp %[" v "], %[t]\n\t"                        \
+    "ble 1" #n "f\n\t"                               \
+    "movs %[" v "], %[t]\n"                         \
+    "1" #n ":\n\t"
+/* v = ((v + [off]) >> [sh]) */
+#define UT_RSHIFT_(v, off, sh)                       \
+    "ldr %[t], [%[K], " UT_(off) "]\n\t"             \
+    "adds %[" v "], %[" v "], %[t]\n\t"             \
+    "ldr %[t], [%[K], " UT_(sh) "]\n\t"              \
+    "asrs %[" v "], %[t]\n\t"
+/* a column term: rounding shift, then clamped to ±TERM_LIMIT */
+#define UT_TERM_(v, off, sh, n)                      \
+    UT_RSHIFT_(v, off, sh)                           \
+    "ldr %[t], [%[K], " UT_(UT_LIM) "]\n\t"          \
+    "cmp %[" v "], %[t]\n\t"                        \
+    "ble " #n "f\n\t"                                \
+    "movs %[" v "], %[t]\n"                         \
+    #n ":\n\t"                                       \
+    "negs %[t], %[t]\n\t"                            \
+    "cmp %[" v "], %[t]\n\t"                        \
+    "bge 1" #n "f\n\t"                               \
+    "movs %[" v "], %[t]\n"                         \
+    "1" #n ":\n\t"
+
+/* UT_BODY_(TERM): the unit after the two column sums, TERM the form of their terms */
+#define UT_BODY_(TERM)                                                                                    \
+            TERM("aw", UT_BW, UT_SW, 2)                                                                  \
+            TERM("au", UT_BU, UT_SU, 3)                                                                  \
+            "adds %[aw], %[aw], %[au]\n\t"          /* aw = a */                                     \
+            "ldr %[t], [%[K], " UT_(UT_BG) "]\n\t"                                                   \
+            "ldrsh %[t], [%[t], %[j2]]\n\t"                                                          \
+            "adds %[u], %[aw], %[t]\n\t"            /* u = a + b_g[j] */                             \
+            UT_CLIP_("u", UT_GLO, UT_GHI, 4)                                                         \
+            UT_RSHIFT_("u", UT_GOFF, UT_GRS)                                                         \
+            "ldr %[t], [%[K], " UT_(UT_GMUL) "]\n\t"                                                 \
+            "muls %[u], %[t]\n\t"                   /* u = z */                                      \
+            "ldr %[t], [%[K], " UT_(UT_BH) "]\n\t"                                                   \
+            "ldrsh %[t], [%[t], %[j2]]\n\t"                                                          \
+            "adds %[aw], %[aw], %[t]\n\t"           /* aw = a + b_h[j] */                            \
+            UT_CLIP_("aw", UT_ULO, UT_UHI, 5)                                                        \
+            UT_RSHIFT_("aw", UT_UOFF, UT_URS)                                                        \
+            "ldr %[t], [%[K], " UT_(UT_UMUL) "]\n\t"                                                 \
+            "muls %[aw], %[t]\n\t"                  /* aw = c */                                     \
+            "ldr %[t], [%[K], " UT_(UT_ONE) "]\n\t"                                                  \
+            "subs %[au], %[t], %[u]\n\t"            /* au = 1 - z */                                 \
+            "ldr %[t], [%[K], " UT_(UT_S1) "]\n\t"                                                   \
+            "muls %[au], %[t]\n\t"                                                                   \
+            UT_RSHIFT_("au", UT_B1, UT_QG)                                                           \
+            "ldr %[t], [%[K], " UT_(UT_S2) "]\n\t"                                                   \
+            "adds %[au], %[au], %[t]\n\t"           /* au = coef */                                  \
+            "muls %[aw], %[au]\n\t"                                                                  \
+            UT_RSHIFT_("aw", UT_B2, UT_SC2)         /* aw = coef·c term */                           \
+            "ldr %[t], [%[K], " UT_(UT_H) "]\n\t"                                                    \
+            "ldrsh %[t], [%[t], %[j2]]\n\t"                                                          \
+            "muls %[u], %[t]\n\t"                                                                    \
+            UT_RSHIFT_("u", UT_B1, UT_QG)           /* u = z·h term */                               \
+            "adds %[aw], %[aw], %[u]\n\t"                                                            \
+            "ldr %[t], [%[K], " UT_(UT_MAX16) "]\n\t"                                                \
+            "cmp %[aw], %[t]\n\t"                                                                    \
+            "ble 6f\n\t"                                                                             \
+            "movs %[aw], %[t]\n"                                                                     \
+            "6:\n\t"                                                                                 \
+            "mvns %[t], %[t]\n\t"                                                                    \
+            "cmp %[aw], %[t]\n\t"                                                                    \
+            "bge 7f\n\t"                                                                             \
+            "movs %[aw], %[t]\n"                                                                     \
+            "7:\n\t"                                                                                 \
+            "ldr %[t], [%[K], " UT_(UT_DST) "]\n\t"                                                  \
+            "strh %[aw], [%[t], %[j2]]\n\t"
+
+/* a column term when its shift is >= 2: |x·w| <= 2^30 gives |term| <= 2^28, the clamp is a no-op */
+#define UT_TERM_NC_(v, off, sh, n) UT_RSHIFT_(v, off, sh)
+
+KML_INLINE_ void grnn_unit_t1(const int32_t *tab, int32_t aw, int32_t au, uint32_t j2, int clamp)
+{
+    int32_t t, u;
+    /* volatile: its one effect is the store of h'; clamp is a constant where it is inlined */
+    if (clamp)
+        __asm__ volatile(".syntax unified\n\t" UT_BODY_(UT_TERM_)
+                         : [aw] "+l"(aw), [au] "+l"(au), [t] "=&l"(t), [u] "=&l"(u)
+                         : [K] "l"(tab), [j2] "l"(j2)
+                         : "cc", "memory");
+    else
+        __asm__ volatile(".syntax unified\n\t" UT_BODY_(UT_TERM_NC_)
+                         : [aw] "+l"(aw), [au] "+l"(au), [t] "=&l"(t), [u] "=&l"(u)
+                         : [K] "l"(tab), [j2] "l"(j2)
+                         : "cc", "memory");
+}
+#define KML_GRNN_T1_ 1
+#endif
+
 /* One step of either cell. With a low-rank U, h·U1 is taken before the unit loop and unit j
  * reads only h[j] after it, so the new state is written in place; a full-rank U reads all of h
  * for every unit: new state to scratch, copied at the end. When both walked factors are sparse
@@ -218,13 +383,30 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
         kml_sp8walk_ ww, wu;
         kml_sp8walk_init_(&ww, c.fw);
         kml_sp8walk_init_(&wu, c.fu);
-        if (grnn)
+        if (grnn) {
+#ifdef KML_GRNN_T1_
+            int32_t tab[UT_WORDS];
+            unit_tab_setup(tab, &c, &K, h, dst);
+            if (c.sw >= 2 && c.su >= 2) /* then no column term needs its clamp (UT_TERM_NC_) */
+                for (j = 0; j < H; j++) {
+                    int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                    int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                    grnn_unit_t1(tab, aw, au, 2u * j, 0);
+                }
+            else
+                for (j = 0; j < H; j++) {
+                    int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                    int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                    grnn_unit_t1(tab, aw, au, 2u * j, 1);
+                }
+#else
             for (j = 0; j < H; j++) {
                 int32_t aw = kml_sp8walk_next_(&ww, c.xw);
                 int32_t au = kml_sp8walk_next_(&wu, c.xu);
                 dst[j] = grnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
             }
-        else
+#endif
+        } else
             for (j = 0; j < H; j++) {
                 int32_t aw = kml_sp8walk_next_(&ww, c.xw);
                 int32_t au = kml_sp8walk_next_(&wu, c.xu);
