@@ -416,13 +416,17 @@ static void unit_tab_setup(int32_t *t, const step_ctx *c, const unit_k *K, const
     "b 9b\n"                                                                                             \
     "19:\n\t"
 
-/* The unit loop of a pruned FastGRNN: h'[j] for j < H into tab's destination. */
-static void grnn_sp8_t1(int32_t *tab, uint16_t H, int clamp)
+/* The unit loop of a pruned FastGRNN: h'[j] for j < H into dst. Out of line, so that its table
+ * takes stack only on this path. */
+static __attribute__((noinline)) void grnn_sp8_t1(const step_ctx *c, const unit_k *Kc, const int16_t *h, int16_t *dst,
+                                                  uint16_t H)
 {
+    int32_t tab[UT_WORDS];
     int32_t K = ptr_word(tab), j2 = 0, aw, au, t, u, k;
     uint32_t h2 = 2u * H;
-    /* volatile: its effect is the stores of h' */
-    if (clamp)
+    unit_tab_setup(tab, c, Kc, h, dst);
+    /* volatile: its effect is the stores of h'. Shifts >= 2: no column term needs its clamp. */
+    if (!(c->sw >= 2 && c->su >= 2))
         __asm__ volatile(UT_LOOP_(UT_TERM_)
                          : [K] "+l"(K), [j2] "+l"(j2), [aw] "=&l"(aw), [au] "=&l"(au), [t] "=&l"(t), [u] "=&l"(u),
                            [k] "=&l"(k)
@@ -458,10 +462,8 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
         kml_sp8walk_init_(&wu, c.fu);
         if (grnn) {
 #ifdef KML_GRNN_T1_
-            int32_t tab[UT_WORDS];
             (void)ww, (void)wu;
-            unit_tab_setup(tab, &c, &K, h, dst);
-            grnn_sp8_t1(tab, H, !(c.sw >= 2 && c.su >= 2)); /* shifts >= 2: no column term needs its clamp */
+            grnn_sp8_t1(&c, &K, h, dst, H);
 #else
             for (j = 0; j < H; j++) {
                 int32_t aw = kml_sp8walk_next_(&ww, c.xw);
