@@ -1,7 +1,6 @@
 /* cli/cmd_quantize.c: `kiloml quantize MODEL.kml --calib DATA -o MODEL.q.kml`: calibrate on the
  * training split, search the shifts, write the float model with its /quant group, report the
  * integer model beside the float one on the test split. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "commands.h"
 #include "data_args.h"
+#include "num_args.h"
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
@@ -36,17 +36,6 @@ static const char usage[] =
     "  --quiet               no progress on stderr\n\n" KML_DATA_HELP;
 
 enum { O_CALIB = 1, O_OUT, O_BITS, O_BUDGET, O_OBJ, O_NOSEARCH, O_MAXVAL, O_SEED, O_JSON, O_QUIET, O_HELP };
-
-static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (!arg[0] || *end || errno || v < lo || v > hi)
-        return kml_error_set(err, "--%s: expected an integer in %ld..%ld, got '%s'", name, lo, hi, arg);
-    *out = v;
-    return 0;
-}
 
 int kml_cmd_quantize(int argc, char **argv)
 {
@@ -83,7 +72,7 @@ int kml_cmd_quantize(int argc, char **argv)
         case 'o':
         case O_OUT: out_path = optarg; break;
         case O_BITS:
-            if (parse_long("bits", optarg, 8, 16, &v, &err)) goto bad;
+            if (kml_arg_long("bits", optarg, 8, 16, &v, &err)) goto bad;
             if (v != 8 && v != 16) {
                 kml_error_set(&err, "--bits: 8 or 16, got %ld", v);
                 goto bad;
@@ -91,7 +80,7 @@ int kml_cmd_quantize(int argc, char **argv)
             qo.bits = (int)v;
             break;
         case O_BUDGET:
-            if (parse_long("flash-budget", optarg, 1, 100000000L, &v, &err)) goto bad;
+            if (kml_arg_long("flash-budget", optarg, 1, 100000000L, &v, &err)) goto bad;
             qo.flash_budget = v;
             break;
         case O_OBJ:
@@ -104,11 +93,11 @@ int kml_cmd_quantize(int argc, char **argv)
             break;
         case O_NOSEARCH: qo.search = 0; break;
         case O_MAXVAL:
-            if (parse_long("max-val", optarg, 1, 10000000L, &v, &err)) goto bad;
+            if (kml_arg_long("max-val", optarg, 1, 10000000L, &v, &err)) goto bad;
             qo.max_val = (int)v;
             break;
         case O_SEED:
-            if (parse_long("seed", optarg, 0, 0x7fffffffL, &v, &err)) goto bad;
+            if (kml_arg_long("seed", optarg, 0, 0x7fffffffL, &v, &err)) goto bad;
             qo.seed = (uint64_t)v;
             break;
         case O_JSON: json = 1; break;
