@@ -457,26 +457,28 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
     unit_setup(&K, m);
     dst = m->U.rank ? h : c.hn;
     if (is_sp8(c.fw) && is_sp8(c.fu)) {
-        kml_sp8walk_ ww, wu;
-        kml_sp8walk_init_(&ww, c.fw);
-        kml_sp8walk_init_(&wu, c.fu);
-        if (grnn) {
 #ifdef KML_GRNN_T1_
-            (void)ww, (void)wu;
+        if (grnn)
             grnn_sp8_t1(&c, &K, h, dst, H);
-#else
-            for (j = 0; j < H; j++) {
-                int32_t aw = kml_sp8walk_next_(&ww, c.xw);
-                int32_t au = kml_sp8walk_next_(&wu, c.xu);
-                dst[j] = grnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
-            }
+        else
 #endif
-        } else
-            for (j = 0; j < H; j++) {
-                int32_t aw = kml_sp8walk_next_(&ww, c.xw);
-                int32_t au = kml_sp8walk_next_(&wu, c.xu);
-                dst[j] = rnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
-            }
+        {
+            kml_sp8walk_ ww, wu;
+            kml_sp8walk_init_(&ww, c.fw);
+            kml_sp8walk_init_(&wu, c.fu);
+            if (grnn)
+                for (j = 0; j < H; j++) {
+                    int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                    int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                    dst[j] = grnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
+                }
+            else
+                for (j = 0; j < H; j++) {
+                    int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                    int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                    dst[j] = rnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
+                }
+        }
     } else {
         kml_colwalk_ cw, cu;
         kml_colwalk_init_(&cw, c.fw);
