@@ -426,18 +426,15 @@ static __attribute__((noinline)) void grnn_sp8_t1(const step_ctx *c, const unit_
     uint32_t h2 = 2u * H;
     unit_tab_setup(tab, c, Kc, h, dst);
     /* volatile: its effect is the stores of h'. Shifts >= 2: no column term needs its clamp. */
+#define UT_OPERANDS_                                                                                           \
+    : [K] "+l"(K), [j2] "+l"(j2), [aw] "=&l"(aw), [au] "=&l"(au), [t] "=&l"(t), [u] "=&l"(u), [k] "=&l"(k) \
+    : [h2] "h"(h2)                                                                                             \
+    : "r8", "r9", "r10", "cc", "memory"
     if (!(c->sw >= 2 && c->su >= 2))
-        __asm__ volatile(UT_LOOP_(UT_TERM_)
-                         : [K] "+l"(K), [j2] "+l"(j2), [aw] "=&l"(aw), [au] "=&l"(au), [t] "=&l"(t), [u] "=&l"(u),
-                           [k] "=&l"(k)
-                         : [h2] "h"(h2)
-                         : "r8", "r9", "r10", "cc", "memory");
+        __asm__ volatile(UT_LOOP_(UT_TERM_) UT_OPERANDS_);
     else
-        __asm__ volatile(UT_LOOP_(UT_TERM_NC_)
-                         : [K] "+l"(K), [j2] "+l"(j2), [aw] "=&l"(aw), [au] "=&l"(au), [t] "=&l"(t), [u] "=&l"(u),
-                           [k] "=&l"(k)
-                         : [h2] "h"(h2)
-                         : "r8", "r9", "r10", "cc", "memory");
+        __asm__ volatile(UT_LOOP_(UT_TERM_NC_) UT_OPERANDS_);
+#undef UT_OPERANDS_
 }
 #define KML_GRNN_T1_ 1
 #endif
