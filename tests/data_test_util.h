@@ -23,6 +23,19 @@ static inline void write_text(const char *path, const char *text)
     write_file(path, text, strlen(text));
 }
 
+/* An empty n x T x F dataset (X and y malloc'ed, contents unset; kml_dataset_free releases it). */
+static inline void alloc_dataset(kml_dataset *d, int n, int T, int F)
+{
+    memset(d, 0, sizeof *d);
+    d->n = n;
+    d->T = T;
+    d->F = F;
+    d->X = malloc(sizeof(float) * (size_t)n * T * F);
+    d->y = malloc(sizeof(int32_t) * (size_t)n);
+    assert_non_null(d->X);
+    assert_non_null(d->y);
+}
+
 /* The whole file at p, malloc'ed into *out (the caller frees it); returns its size. */
 static inline long read_file(const char *p, unsigned char **out)
 {
