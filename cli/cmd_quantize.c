@@ -27,6 +27,9 @@ static const char usage[] =
     "  --bits 8|16           weight width of every matrix (default 8)\n"
     "  --flash-budget BYTES  choose 8 or 16 bits per matrix to fit BYTES (kml_rnn_flash_bytes_q) with\n"
     "                        the least disagreement; prints the table of assignments tried\n"
+    "  --sparse-format auto|csc|bitmap   storage of the sparse matrices: column lists (CSC) or a\n"
+    "                        bitmap of the pattern; auto (default) takes the smaller in flash per\n"
+    "                        matrix (CSC on a tie: its kernel is faster)\n"
     "  --objective agree|accuracy   search criterion (default agree: fewest disagreements first)\n"
     "  --no-search           keep the formats the ranges give\n"
     "  --max-val N           validation series used by the search (default 1000)\n"
@@ -35,7 +38,7 @@ static const char usage[] =
     "                        model_bytes, paper_bytes, nnz, n, formats, matrices\n"
     "  --quiet               no progress on stderr\n\n" KML_DATA_HELP;
 
-enum { O_CALIB = 1, O_OUT, O_BITS, O_BUDGET, O_OBJ, O_NOSEARCH, O_MAXVAL, O_SEED, O_JSON, O_QUIET, O_HELP };
+enum { O_CALIB = 1, O_OUT, O_BITS, O_BUDGET, O_OBJ, O_NOSEARCH, O_MAXVAL, O_SEED, O_JSON, O_QUIET, O_HELP, O_SPFMT };
 
 int kml_cmd_quantize(int argc, char **argv)
 {
@@ -46,6 +49,7 @@ int kml_cmd_quantize(int argc, char **argv)
         {"bits", required_argument, NULL, O_BITS},
         {"flash-budget", required_argument, NULL, O_BUDGET},
         {"objective", required_argument, NULL, O_OBJ},
+        {"sparse-format", required_argument, NULL, O_SPFMT},
         {"no-search", no_argument, NULL, O_NOSEARCH},
         {"max-val", required_argument, NULL, O_MAXVAL},
         {"seed", required_argument, NULL, O_SEED},
@@ -88,6 +92,12 @@ int kml_cmd_quantize(int argc, char **argv)
             else if (strcmp(optarg, "accuracy") == 0) qo.objective = KML_QOBJ_ACCURACY;
             else {
                 kml_error_set(&err, "--objective: agree or accuracy, got '%s'", optarg);
+                goto bad;
+            }
+            break;
+        case O_SPFMT:
+            if (kml_sparse_fmt_parse(optarg, &qo.sparse_fmt)) {
+                kml_error_set(&err, "--sparse-format: auto, csc or bitmap, got '%s'", optarg);
                 goto bad;
             }
             break;

@@ -36,6 +36,9 @@ static const char usage[] =
     "  --lr X                learning rate (default 0.01)\n"
     "  --optimizer NAME      adam (default) or nesterov (SGD, momentum 0.9)\n"
     "  --clip X              clip the gradient norm to X (default 5; 0 = off)\n"
+    "  --bptt-clip X         bound each series' gradient w.r.t. the hidden state to norm X as BPTT\n"
+    "                        carries it back through time (default 0 = exact gradient; steadies\n"
+    "                        training where the recurrence's gradient explodes)\n"
     "  --lr-decay-epoch E    epoch (0-based) from which lr is x0.1 (default 2/3 of --epochs; 0 = never)\n"
     "  --weight-decay X      decoupled weight decay of W, U, V: each step w -= lr * X * w (default 0 = off)\n"
     "  --val-frac F          validation fraction of the training data (default 0.1; by group with --group)\n"
@@ -44,6 +47,8 @@ static const char usage[] =
     "  --norm MODE           per-feature (default), per-step or none\n"
     "  -o, --output FILE     the model file (.kml), written after every epoch with the best model so far\n"
     "  --log FILE            CSV of the curves (default: MODEL.csv next to the model)\n"
+    "  --log-test            also log each epoch's test accuracy in the CSV (monitoring only: the\n"
+    "                        model is still chosen on validation)\n"
     "  --json                one JSON object on stdout (accuracy, n, params, model_bytes, ...)\n"
     "  --quiet               no progress on stderr\n"
     "  --resume              continue a stopped run from MODEL.kml.state (written after every epoch,\n"
@@ -53,7 +58,7 @@ static const char usage[] =
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP
 };
 
 static int parse_double(const char *name, const char *arg, double lo, double hi, int lo_open, double *out,
@@ -94,6 +99,7 @@ int kml_cmd_train(int argc, char **argv)
         {"lr", required_argument, NULL, O_LR},
         {"optimizer", required_argument, NULL, O_OPT},
         {"clip", required_argument, NULL, O_CLIP},
+        {"bptt-clip", required_argument, NULL, O_BPTT_CLIP},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
         {"weight-decay", required_argument, NULL, O_WD},
         {"val-frac", required_argument, NULL, O_VAL},
@@ -102,6 +108,7 @@ int kml_cmd_train(int argc, char **argv)
         {"norm", required_argument, NULL, O_NORM},
         {"output", required_argument, NULL, 'o'},
         {"log", required_argument, NULL, O_LOG},
+        {"log-test", no_argument, NULL, O_LOG_TEST},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
         {"resume", no_argument, NULL, O_RESUME},
@@ -109,6 +116,8 @@ int kml_cmd_train(int argc, char **argv)
         {"qat", no_argument, NULL, O_QAT},
         {"qat-epochs", required_argument, NULL, O_QAT_EPOCHS},
         {"qat-bits", required_argument, NULL, O_QAT_BITS},
+        {"sparse-format", required_argument, NULL, O_SPFMT},
+        {"qat-pwl", required_argument, NULL, O_QAT_PWL},
         {NULL, 0, NULL, 0}};
     kml_data_opts dopt;
     kml_data_opts_init(&dopt);
@@ -118,7 +127,7 @@ int kml_cmd_train(int argc, char **argv)
     kml_cli_qat qat;
     kml_cli_qat_init(&qat);
     const char *out_path = NULL, *log_path = NULL;
-    int json = 0, lr_set = 0;
+    int json = 0, lr_set = 0, spfmt_set = 0;
     kml_error err = {{0}};
     long v = 0;
     int c;
@@ -158,6 +167,7 @@ int kml_cmd_train(int argc, char **argv)
             }
             break;
         case O_CLIP: if (parse_double("clip", optarg, 0, 1e30, 0, &tc.optim.clip, &err)) goto bad; break;
+        case O_BPTT_CLIP: if (parse_double("bptt-clip", optarg, 0, 1e30, 0, &tc.bptt_clip, &err)) goto bad; break;
         case O_DECAY:
             if (kml_arg_long("lr-decay-epoch", optarg, 0, 1000000, &v, &err)) goto bad;
             tc.optim.decay_epoch = (int)v;
@@ -184,16 +194,29 @@ int kml_cmd_train(int argc, char **argv)
             break;
         case 'o': out_path = optarg; break;
         case O_LOG: log_path = optarg; break;
+        case O_LOG_TEST: tc.log_test = 1; break;
         case O_JSON: json = 1; break;
         case O_QUIET: tc.progress = 0; break;
         case O_RESUME: tc.resume = 1; break;
         case O_HELP: fputs(usage, stdout); return 0;
         case O_QAT: qat.on = 1; break;
+        case O_QAT_PWL:
+            if (!strcmp(optarg, "phase")) qat.pwl_phase_only = 1;
+            else if (!strcmp(optarg, "all")) qat.pwl_phase_only = 0;
+            else { kml_error_set(&err, "--qat-pwl: expected all or phase, got '%s'", optarg); goto bad; }
+            break;
         case O_QAT_EPOCHS: if (kml_arg_long("qat-epochs", optarg, 1, 1000000, &v, &err)) goto bad; qat.epochs = (int)v; break;
         case O_QAT_BITS:
             if (kml_arg_long("qat-bits", optarg, 8, 16, &v, &err)) goto bad;
             if (v != 8 && v != 16) { kml_error_set(&err, "--qat-bits: 8 or 16, got %ld", v); goto bad; }
             qat.bits = (int)v;
+            break;
+        case O_SPFMT:
+            if (kml_sparse_fmt_parse(optarg, &qat.sparse_fmt)) {
+                kml_error_set(&err, "--sparse-format: auto, csc or bitmap, got '%s'", optarg);
+                goto bad;
+            }
+            spfmt_set = 1;
             break;
         case ':': kml_error_set(&err, "%s: missing value", argv[optind - 1]); goto bad;
         default: kml_error_set(&err, "unknown option '%s' (kiloml train --help)", argv[optind - 1]); goto bad;
@@ -202,6 +225,7 @@ int kml_cmd_train(int argc, char **argv)
     if (optind < argc) { kml_error_set(&err, "unexpected argument '%s'", argv[optind]); goto bad; }
     if (!dopt.path) { kml_error_set(&err, "--data FILE is required (kiloml train --help)"); goto bad; }
     if (!out_path) { kml_error_set(&err, "-o MODEL.kml is required"); goto bad; }
+    if (spfmt_set && !qat.on) { kml_error_set(&err, "--sparse-format applies to the integer model: use it with --qat"); goto bad; }
     if (!lr_set && tc.model.cell == KML_CELL_RNN) tc.optim.lr = 1e-3;   /* SPEC §2: 1e-3 for plain RNN */
     tc.val_by_group = dopt.group_name != NULL || dopt.group_col >= 0;
     if (qat.on && kml_cli_qat_setup(&qat, &tc, &err)) goto bad;

@@ -54,9 +54,9 @@ void kml_qreport_text(FILE *f, const kml_model *m, const kml_qmodel *qm)
     for (int s = 0; s < KML_QS_COUNT; s++) {
         const kml_mat_q *mq = slot_mat(q, s);
         if (!mq) continue;
-        uint32_t nnz = mq->layout == KML_MAT_SPARSE ? mq->nnz : (uint32_t)mq->rows * mq->cols;
+        uint32_t nnz = mq->layout != KML_MAT_DENSE ? mq->nnz : (uint32_t)mq->rows * mq->cols;
         fprintf(f, "  %-6s %6u x %-4u  %4u  %2u  %-6s  %8u  %11u\n", kml_qslot_name(&m->cfg, (kml_qslot)s), mq->rows,
-                mq->cols, mq->wbits, mq->q, mq->layout == KML_MAT_SPARSE ? "sparse" : "dense", nnz,
+                mq->cols, mq->wbits, mq->q, kml_mat_layout_name(mq->layout), nnz,
                 kml_mat_flash_bytes_q(mq));
     }
     fprintf(f, "size: %u bytes exported (values + indices + biases + constants%s; kml_rnn_flash_bytes_q), "
@@ -92,7 +92,7 @@ void kml_qreport_json(cJSON *o, const kml_model *m, const kml_qmodel *qm)
         cJSON_AddNumberToObject(e, "cols", mq->cols);
         cJSON_AddNumberToObject(e, "bits", mq->wbits);
         cJSON_AddNumberToObject(e, "q", mq->q);
-        cJSON_AddStringToObject(e, "layout", mq->layout == KML_MAT_SPARSE ? "sparse" : "dense");
+        cJSON_AddStringToObject(e, "layout", kml_mat_layout_name(mq->layout));
         cJSON_AddNumberToObject(e, "bytes", kml_mat_flash_bytes_q(mq));
         cJSON_AddItemToArray(ms, e);
     }

@@ -15,12 +15,29 @@ int kml_cli_qat_setup(kml_cli_qat *q, kml_train_config *tc, kml_error *err)
     kml_model_config *c = &tc->model;
     if (c->cell != KML_CELL_FASTRNN && c->cell != KML_CELL_FASTGRNN)
         return kml_error_set(err, "--qat: cell '%s' has no integer path (fastrnn or fastgrnn)", kml_cell_name(c->cell));
-    /* the integer forms: sigmoid -> quantsigm, tanh -> quanttanh (the defaults); others are refused */
-    if (c->gate_nl == KML_NL_SIGMOID) c->gate_nl = KML_NL_QUANTSIGM;
-    if (c->update_nl == KML_NL_TANH) c->update_nl = KML_NL_QUANTTANH;
-    if ((c->cell == KML_CELL_FASTGRNN && c->gate_nl != KML_NL_QUANTSIGM) || c->update_nl != KML_NL_QUANTTANH)
+    /* the integer forms: sigmoid -> quantsigm, tanh -> quanttanh (the defaults); others are refused.
+     * --qat-pwl phase keeps the smooth forms in the model until the QAT phase, where the trainer
+     * switches to the PWL ones (tc->qat.switch_nl). */
+    kml_nonlin g = c->gate_nl, u = c->update_nl;
+    if (g == KML_NL_SIGMOID) g = KML_NL_QUANTSIGM;
+    if (u == KML_NL_TANH) u = KML_NL_QUANTTANH;
+    if ((c->cell == KML_CELL_FASTGRNN && g != KML_NL_QUANTSIGM) || u != KML_NL_QUANTTANH)
         return kml_error_set(err, "--qat trains with --gate-nonlin quantsigm --update-nonlin quanttanh (got %s, %s)",
                              kml_nonlin_name(c->gate_nl), kml_nonlin_name(c->update_nl));
+    if (q->pwl_phase_only) {
+        if (c->cell == KML_CELL_FASTGRNN && c->gate_nl != KML_NL_SIGMOID)
+            return kml_error_set(err, "--qat-pwl phase trains with --gate-nonlin sigmoid until the QAT phase (got %s)",
+                                 kml_nonlin_name(c->gate_nl));
+        if (c->update_nl != KML_NL_TANH)
+            return kml_error_set(err, "--qat-pwl phase trains with --update-nonlin tanh until the QAT phase (got %s)",
+                                 kml_nonlin_name(c->update_nl));
+        tc->qat.switch_nl = 1;
+        tc->qat.gate_nl = g;
+        tc->qat.update_nl = u;
+    } else {
+        c->gate_nl = g;
+        c->update_nl = u;
+    }
     int n = q->epochs >= 0 ? q->epochs : (tc->epochs + 2) / 3;
     if (n < 1) n = 1;
     if (n > tc->epochs) n = tc->epochs;
@@ -39,6 +56,7 @@ int kml_cli_qat_finish(kml_cli_qat *q, const kml_model *m, const kml_data *data,
     kml_quant_opts o;
     kml_quant_opts_init(&o);
     o.bits = q->bits;
+    o.sparse_fmt = q->sparse_fmt;
     o.log = verbose ? stderr : NULL;
     if (kml_quantize(m, &data->train, &o, &q->qm, &q->rep, err)) return kml_error_prefix(err, "--qat");
     q->have_q = 1;

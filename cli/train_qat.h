@@ -14,14 +14,20 @@
 
 #define KML_QAT_HELP                                                                                  \
     "  --qat                 quantization-aware training: the last --qat-epochs epochs run on weights\n" \
-    "                        rounded to the integer grid (straight-through gradient), the model uses\n" \
-    "                        quantsigm / quanttanh throughout (fastrnn / fastgrnn only); the integer\n" \
-    "                        model is then written into MODEL.kml (as kiloml quantize would)\n"        \
+    "                        rounded to the integer grid (straight-through gradient) with quantsigm /\n" \
+    "                        quanttanh (fastrnn / fastgrnn only); the integer model is then written\n" \
+    "                        into MODEL.kml (as kiloml quantize would)\n"                               \
+    "  --qat-pwl all|phase   all (default): quantsigm / quanttanh in every epoch; phase: sigmoid / tanh\n" \
+    "                        until the QAT phase, the PWL forms in it (steadier on long series)\n"     \
     "  --qat-epochs N        epochs of the QAT phase (default: the last third)\n"                      \
-    "  --qat-bits 8|16       weight width for QAT and the integer model (default 8)\n"
+    "  --qat-bits 8|16       weight width for QAT and the integer model (default 8)\n"                 \
+    "  --sparse-format auto|csc|bitmap   storage of the integer model's sparse matrices (default auto:\n" \
+    "                        the smaller in flash per matrix, as kiloml quantize)\n"
 
 typedef struct kml_cli_qat {
     int on, epochs, bits;
+    kml_sparse_fmt sparse_fmt;
+    int pwl_phase_only;   /* --qat-pwl phase */
     kml_fakequant fq;
     kml_qmodel qm;
     int have_q;

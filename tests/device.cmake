@@ -126,6 +126,15 @@ kml_device_model(dev_sparse_grnn_q19 WINDOWS 25 PER_FILE 25 T 32 D 9
                             --density-u 30 --q-a 19 --seed 15)
 kml_device_model(dev_sparse_rnn WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastrnn --H 24 --C 2 --density-w 50 --density-u 25 --seed 14)
+# The same pruned models with every sparse matrix stored as a bitmap (KML_MAT_BITMAP): a low-rank
+# FastGRNN whose walked factors W2, U2 are both int8 bitmaps (the step's inline bitmap loop; W1 with
+# 9 rows: a part byte, U1 through kml_mat_vec_q), and a full-rank FastRNN with an int16 bitmap U
+# (24 rows) beside an int8 bitmap W (the generic walker). 25 windows each, one image per target.
+kml_device_model(dev_bitmap_grnn WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
+                            --density-u 30 --bitmap --seed 15)
+kml_device_model(dev_bitmap_rnn WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastrnn --H 24 --C 2 --density-w 50 --density-u 25 --w16-u --bitmap --seed 16)
 
 # `kiloml export MODEL.kml --target T --measure --json` end to end, on the float model that
 # test_measure writes (measure_model.kml).
@@ -189,20 +198,27 @@ endif()
 # at 30 % density, int8, C = 2; random weights): examples/firmware/bench_main.c. Informational:
 # it passes when the bench runs and fits; the figures are in the test output and in
 # ${KML_FIRMWARE_DIR}/<target>_har2_shape/report_bench.txt (docs/firmware.md discusses them).
-set(_har2 ${CMAKE_BINARY_DIR}/devtest/har2_shape)
-add_custom_command(OUTPUT ${_har2}/har2_shape_model.h
-  COMMAND ${CMAKE_COMMAND} -E make_directory ${_har2}
-  COMMAND kml_devgen model --cell fastgrnn --D 9 --H 80 --C 2 --rank-w 5 --rank-u 40 --density-w 20
-          --density-u 30 --seed 21 --name har2_shape -o ${_har2}/har2_shape_model.h
-  DEPENDS kml_devgen COMMENT "device test inputs: har2_shape")
-add_custom_target(devtest_har2_shape DEPENDS ${_har2}/har2_shape_model.h)
-foreach(t ${KML_DEVICE_TARGETS})
-  set(bin ${KML_FIRMWARE_DIR}/${t}_har2_shape)
-  kml_firmware_project(${t}_har2_shape ${KML_TOOLCHAIN_${t}} DEPENDS devtest_har2_shape
-    ARGS -DKML_MODEL_HEADER=${_har2}/har2_shape_model.h -DKML_MODEL_NAME=har2_shape)
-  add_test(NAME device_mac_har2_shape_${t}
-           COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DELF=${bin}/fw_bench.elf ${KML_SIM_ARGS_${t}}
-                   -DMAC_TABLE=ON -DSTEP_REGION=3 -DREPORT=${bin}/report_bench.txt
-                   -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
-  set_tests_properties(device_mac_har2_shape_${t} PROPERTIES TIMEOUT 120 LABELS device)
+# har2_shape_bitmap: the same model with its sparse factors stored as bitmaps (KML_MAT_BITMAP).
+foreach(_v har2_shape har2_shape_bitmap)
+  set(_har2 ${CMAKE_BINARY_DIR}/devtest/${_v})
+  set(_bmarg "")
+  if(_v STREQUAL "har2_shape_bitmap")
+    set(_bmarg --bitmap)
+  endif()
+  add_custom_command(OUTPUT ${_har2}/${_v}_model.h
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${_har2}
+    COMMAND kml_devgen model --cell fastgrnn --D 9 --H 80 --C 2 --rank-w 5 --rank-u 40 --density-w 20
+            --density-u 30 ${_bmarg} --seed 21 --name ${_v} -o ${_har2}/${_v}_model.h
+    DEPENDS kml_devgen COMMENT "device test inputs: ${_v}")
+  add_custom_target(devtest_${_v} DEPENDS ${_har2}/${_v}_model.h)
+  foreach(t ${KML_DEVICE_TARGETS})
+    set(bin ${KML_FIRMWARE_DIR}/${t}_${_v})
+    kml_firmware_project(${t}_${_v} ${KML_TOOLCHAIN_${t}} DEPENDS devtest_${_v}
+      ARGS -DKML_MODEL_HEADER=${_har2}/${_v}_model.h -DKML_MODEL_NAME=${_v})
+    add_test(NAME device_mac_${_v}_${t}
+             COMMAND ${CMAKE_COMMAND} -DDEVICE=${t} -DELF=${bin}/fw_bench.elf ${KML_SIM_ARGS_${t}}
+                     -DMAC_TABLE=ON -DSTEP_REGION=3 -DREPORT=${bin}/report_bench.txt
+                     -P ${CMAKE_SOURCE_DIR}/cmake/run_sim.cmake)
+    set_tests_properties(device_mac_${_v}_${t} PROPERTIES TIMEOUT 120 LABELS device)
+  endforeach()
 endforeach()

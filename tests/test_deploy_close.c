@@ -55,7 +55,7 @@ static void mat_make(mat_t *m, kml_rng *r, int rows, int cols, double scale, dou
     }
     m->nnz = k;
     m->f = (kml_mat_f32){(uint16_t)rows, (uint16_t)cols, (uint8_t)(sparse ? KML_MAT_SPARSE : KML_MAT_DENSE),
-                         (uint16_t)k, m->fval, sparse ? m->ptr : NULL, sparse ? m->idx : NULL, NULL};
+                         (uint16_t)k, m->fval, sparse ? m->ptr : NULL, sparse ? m->idx : NULL, NULL, NULL};
 }
 
 /* Largest q with every |w|·2^q <= 2^(bits-1) - 1 and every column Σ|w|·2^q <= 32768. */
@@ -79,7 +79,7 @@ static void mat_quantize(mat_t *m, int bits)
     }
     m->q = (kml_mat_q){(uint16_t)m->rows, (uint16_t)m->cols, (uint8_t)(m->sparse ? KML_MAT_SPARSE : KML_MAT_DENSE),
                        (uint8_t)bits, (uint8_t)q, (uint16_t)m->nnz, bits == 8 ? m->w8 : NULL, bits == 16 ? m->w16 : NULL,
-                       m->sparse ? m->ptr : NULL, m->sparse ? m->idx : NULL, NULL};
+                       m->sparse ? m->ptr : NULL, m->sparse ? m->idx : NULL, NULL, NULL};
 }
 
 static void mat_free(mat_t *m)

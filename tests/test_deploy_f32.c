@@ -243,9 +243,9 @@ static void test_validate_f32_errors(void **state)
     m.version = KML_DEPLOY_FORMAT_VERSION;
     m.cell = KML_RNN_FASTRNN, m.update_nl = KML_ACT_TANH;
     m.D = 2, m.H = 2, m.C = 2;
-    m.W.a = (kml_mat_f32){2, 2, KML_MAT_DENSE, 0, w, NULL, NULL, NULL};
+    m.W.a = (kml_mat_f32){2, 2, KML_MAT_DENSE, 0, w, NULL, NULL, NULL, NULL};
     m.U.a = m.W.a;
-    m.V = (kml_mat_f32){2, 2, KML_MAT_DENSE, 0, V, NULL, NULL, NULL};
+    m.V = (kml_mat_f32){2, 2, KML_MAT_DENSE, 0, V, NULL, NULL, NULL, NULL};
     m.b_h = b, m.v = v;
     assert_int_equal(kml_rnn_validate_f32(&m), KML_OK);
     kml_rnn_f32 e = m;

@@ -105,7 +105,7 @@ static const int8_t hand_w8[6] = {1, 3, -5, -2, 4, 6};
 static void test_dense_dot_by_hand(void **state)
 {
     (void)state;
-    kml_mat_q m = {3, 2, KML_MAT_DENSE, 8, 0, 0, hand_w8, NULL, NULL, NULL, NULL};
+    kml_mat_q m = {3, 2, KML_MAT_DENSE, 8, 0, 0, hand_w8, NULL, NULL, NULL, NULL, NULL};
     int16_t x[3] = {100, -200, 300}, y[2];
     assert_int_equal(kml_mat_validate_q(&m, 3, 2), KML_OK);
     assert_int_equal(kml_mat_dot_col_q(&m, x, 0), -2000);
@@ -115,7 +115,7 @@ static void test_dense_dot_by_hand(void **state)
     assert_int_equal(y[1], 50);
     /* int8 extremes against int16 extremes: -128 * -32768 three times = 12582912 */
     static const int8_t wmin[3] = {-128, -128, -128};
-    kml_mat_q e = {3, 1, KML_MAT_DENSE, 8, 0, 0, wmin, NULL, NULL, NULL, NULL};
+    kml_mat_q e = {3, 1, KML_MAT_DENSE, 8, 0, 0, wmin, NULL, NULL, NULL, NULL, NULL};
     int16_t xm[3] = {-32768, -32768, -32768};
     assert_int_equal(kml_mat_dot_col_q(&e, xm, 0), 12582912);
     int16_t xp[3] = {32767, -32768, 2}; /* -128*32767 + 128*32768 - 256 = -128 */
@@ -123,7 +123,7 @@ static void test_dense_dot_by_hand(void **state)
     /* int16 weights: (-32768)(-32768) + 32767(-32768) + (-32768)(32767) + 255(-257) + (-256)(255) + 1(-1)
      * = 1073741824 - 2 * 1073709056 - 65535 - 65280 - 1 = -1073807104 */
     static const int16_t w16[6] = {-32768, 32767, -32768, 255, -256, 1};
-    kml_mat_q d16 = {6, 1, KML_MAT_DENSE, 16, 0, 0, NULL, w16, NULL, NULL, NULL};
+    kml_mat_q d16 = {6, 1, KML_MAT_DENSE, 16, 0, 0, NULL, w16, NULL, NULL, NULL, NULL};
     int16_t x16[6] = {-32768, -32768, 32767, -257, 255, -1};
     assert_int_equal(kml_mat_dot_col_q(&d16, x16, 0), -1073807104);
 }
@@ -137,7 +137,7 @@ static const uint16_t sp_ptr[3] = {0, 2, 4};
 static void test_sparse_dot_and_saturation(void **state)
 {
     (void)state;
-    kml_mat_q m = {3, 2, KML_MAT_SPARSE, 16, 0, 4, NULL, sp_w16, sp_ptr, sp_idx, NULL};
+    kml_mat_q m = {3, 2, KML_MAT_SPARSE, 16, 0, 4, NULL, sp_w16, sp_ptr, sp_idx, NULL, NULL};
     int16_t x[3] = {100, -200, 300}, y[2];
     assert_int_equal(kml_mat_validate_q(&m, 3, 2), KML_OK);
     assert_int_equal(kml_mat_dot_col_q(&m, x, 0), -600 - 1500);
@@ -162,7 +162,7 @@ static void test_sparse_uint16_index(void **state)
     static int16_t x[300];
     x[0] = 7;
     x[299] = 11;
-    kml_mat_q m = {300, 1, KML_MAT_SPARSE, 8, 0, 2, w, NULL, ptr, NULL, idx};
+    kml_mat_q m = {300, 1, KML_MAT_SPARSE, 8, 0, 2, w, NULL, ptr, NULL, idx, NULL};
     assert_int_equal(kml_mat_validate_q(&m, 300, 1), KML_OK);
     assert_int_equal(kml_mat_dot_col_q(&m, x, 0), 14 - 33);
     kml_mat_q bad = m;
@@ -174,7 +174,7 @@ static void test_sparse_uint16_index(void **state)
 static void test_validate_matrix_errors(void **state)
 {
     (void)state;
-    kml_mat_q m = {3, 2, KML_MAT_SPARSE, 16, 0, 4, NULL, sp_w16, sp_ptr, sp_idx, NULL};
+    kml_mat_q m = {3, 2, KML_MAT_SPARSE, 16, 0, 4, NULL, sp_w16, sp_ptr, sp_idx, NULL, NULL};
     assert_int_equal(kml_mat_validate_q(&m, 3, 3), KML_E_DIMS);
     static const uint8_t unsorted[4] = {2, 1, 0, 2};
     kml_mat_q u = m;
@@ -195,7 +195,7 @@ static void test_validate_matrix_errors(void **state)
     assert_int_equal(kml_mat_validate_q(&b, 3, 2), KML_E_LAYOUT);
     /* the accumulator bound: a column sum of 3 * 11000 = 33000 > 32768 */
     static const int16_t big[3] = {11000, -11000, 11000};
-    kml_mat_q o = {3, 1, KML_MAT_DENSE, 16, 0, 0, NULL, big, NULL, NULL, NULL};
+    kml_mat_q o = {3, 1, KML_MAT_DENSE, 16, 0, 0, NULL, big, NULL, NULL, NULL, NULL};
     assert_int_equal(kml_mat_colsum_max_q(&o), 33000);
     assert_int_equal(kml_mat_validate_q(&o, 3, 1), KML_E_OVERFLOW);
     static const int16_t ok[3] = {10000, -10000, 12768};
@@ -268,12 +268,12 @@ static void test_term_clamp_and_state_saturation(void **state)
     m.cell = KML_RNN_FASTGRNN, m.gate_nl = KML_ACT_QUANTSIGM, m.update_nl = KML_ACT_QUANTTANH;
     m.D = m.H = m.C = 1;
     m.q_in = m.q_x = m.q_h = m.q_a = m.q_g = 14;
-    m.W.a = (kml_mat_q){1, 1, KML_MAT_DENSE, 16, 0, 0, NULL, wmin, NULL, NULL, NULL};
+    m.W.a = (kml_mat_q){1, 1, KML_MAT_DENSE, 16, 0, 0, NULL, wmin, NULL, NULL, NULL, NULL};
     m.U.rank = 1, m.U.q_mid = 14;
     m.U.a = m.W.a, m.U.b = m.W.a;
     m.b_h = zero16, m.b_g = zero16;
     m.s_zeta = 0, m.s_nu = 16384;
-    m.V = (kml_mat_q){1, 1, KML_MAT_DENSE, 8, 0, 0, one8, NULL, NULL, NULL, NULL};
+    m.V = (kml_mat_q){1, 1, KML_MAT_DENSE, 8, 0, 0, one8, NULL, NULL, NULL, NULL, NULL};
     m.v = zero32;
     int16_t h[1], buf[8], x[1] = {-32768};
     kml_rnn_state_q st = {h, 1};

@@ -126,11 +126,11 @@ static kml_rnn_q make_q(uint64_t seed)
     m.update_nl = KML_ACT_QUANTTANH;
     m.D = D, m.H = H, m.C = C;
     m.q_x = 11, m.q_h = 13, m.q_a = 12, m.q_g = 14;
-    m.W.a = (kml_mat_q){D, H, KML_MAT_DENSE, 8, 6, 0, Wq, NULL, NULL, NULL, NULL};
-    m.U.a = (kml_mat_q){H, H, KML_MAT_DENSE, 8, 6, 0, Uq, NULL, NULL, NULL, NULL};
+    m.W.a = (kml_mat_q){D, H, KML_MAT_DENSE, 8, 6, 0, Wq, NULL, NULL, NULL, NULL, NULL};
+    m.U.a = (kml_mat_q){H, H, KML_MAT_DENSE, 8, 6, 0, Uq, NULL, NULL, NULL, NULL, NULL};
     m.b_h = bh, m.b_g = bg;
     m.s_zeta = 12000, m.s_nu = 400;
-    m.V = (kml_mat_q){H, C, KML_MAT_DENSE, 8, 5, 0, Vq, NULL, NULL, NULL, NULL};
+    m.V = (kml_mat_q){H, C, KML_MAT_DENSE, 8, 5, 0, Vq, NULL, NULL, NULL, NULL, NULL};
     m.v = vq;
     assert_int_equal(kml_rnn_validate_q(&m), KML_OK);
     return m;

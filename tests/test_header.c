@@ -287,9 +287,9 @@ static void test_integer_header_contents(void **state)
     char path[1024];
     snprintf(path, sizeof path, "%s/har2.h", tmpdir);
     assert_int_equal(kml_header_write_q(path, &q, &o, &fig, &err), 0);
-    assert_int_equal(fig.desc_bytes, 134); /* kml_rnn_q as avr-gcc lays it out */
-    assert_int_equal(fig.flash_bytes, kml_rnn_flash_bytes_q(&q) + 134);
-    assert_int_equal(fig.ram_bytes, 2 * (10 + 19) + 134);
+    assert_int_equal(fig.desc_bytes, 144); /* kml_rnn_q as avr-gcc lays it out */
+    assert_int_equal(fig.flash_bytes, kml_rnn_flash_bytes_q(&q) + 144);
+    assert_int_equal(fig.ram_bytes, 2 * (10 + 19) + 144);
     char *s = slurp(path);
     assert_non_null(s);
     const char *want[] = {"#define HAR2_FORMAT_VERSION 1", "#define HAR2_RAM_BYTES", "#define HAR2_FLASH_BYTES",
@@ -311,6 +311,51 @@ static void test_integer_header_contents(void **state)
     assert_non_null(strstr(err.msg, "KML_E_QFORMAT"));
 }
 
+/* A bitmap matrix in the header: the pattern array (PROGMEM-marked like the others), the
+ * descriptor fields, and the array bytes equal to kml_rnn_flash_bytes_q (FLASH_BYTES stays true). */
+static void test_integer_header_bitmap(void **state)
+{
+    (void)state;
+    kml_rnn_q q = model_ga();
+    /* U (10×10, int16, CSC in the golden model) re-stored as a bitmap: the same values in the same order */
+    static uint8_t bm[10 * 2];
+    memset(bm, 0, sizeof bm);
+    for (int j = 0; j < 10; j++)
+        for (int k = q.U.a.colptr[j]; k < q.U.a.colptr[j + 1]; k++) bm[j * 2 + q.U.a.idx8[k] / 8] |= (uint8_t)(1u << (q.U.a.idx8[k] % 8));
+    kml_rnn_q b = q;
+    b.U.a.layout = KML_MAT_BITMAP;
+    b.U.a.bitmap = bm;
+    b.U.a.colptr = NULL;
+    b.U.a.idx8 = NULL;
+    assert_int_equal(kml_rnn_validate_q(&b), KML_OK);
+    assert_int_equal(kml_rnn_flash_bytes_q(&q) - kml_rnn_flash_bytes_q(&b), (q.U.a.nnz + 22) - 20);
+    kml_header_opts o;
+    kml_header_opts_init(&o);
+    o.name = "BM";
+    o.target = KML_TARGET_ATMEGA328P;
+    o.test_T = 3;
+    kml_header_figures fig;
+    kml_error err = {{0}};
+    char path[1024], want_bytes[64];
+    snprintf(path, sizeof path, "%s/bm.h", tmpdir);
+    assert_int_equal(kml_header_write_q(path, &b, &o, &fig, &err), 0);
+    assert_int_equal(fig.flash_bytes, kml_rnn_flash_bytes_q(&b) + 144);
+    char *s = slurp(path);
+    assert_non_null(s);
+    snprintf(want_bytes, sizeof want_bytes, "#define BM_ARRAY_BYTES %uu", (unsigned)kml_rnn_flash_bytes_q(&b));
+    const char *want[] = {want_bytes, "static const uint8_t BM_U_a_bm[20] KML_FLASH", ".layout = KML_MAT_BITMAP",
+                          ".bitmap = BM_U_a_bm"};
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        if (!strstr(s, want[k])) fail_msg("header lacks: %s", want[k]);
+    assert_null(strstr(s, "BM_U_a_idx")); /* no CSC arrays for the bitmap matrix */
+    assert_null(strstr(s, "BM_U_a_ptr"));
+    free(s);
+    /* a damaged pattern is refused with the runtime's reason */
+    bm[19] |= 0x80; /* row 15 of a 10-row column */
+    assert_int_equal(kml_header_write_q(path, &b, &o, NULL, &err), -1);
+    assert_non_null(strstr(err.msg, "KML_E_INDEX"));
+}
+
 /* Descriptor sizes per target. Host: must equal sizeof (catches a field added to kml_rnn.h / kml_mat.h
  * and not to header_layout.c). AVR and Cortex-M0+: measured with avr-gcc 5.4 -mmcu=atmega328p and
  * arm-none-eabi-gcc 12 -mcpu=cortex-m0plus (nm -S of objects holding char[sizeof(struct)]). */
@@ -323,7 +368,7 @@ static void test_descriptor_layout(void **state)
     assert_int_equal(kml_layout_size(KML_LAYOUT_LIN_Q, KML_TARGET_HOST), sizeof(kml_lin_q));
     assert_int_equal(kml_layout_size(KML_LAYOUT_RNN_F32, KML_TARGET_HOST), sizeof(kml_rnn_f32));
     assert_int_equal(kml_layout_size(KML_LAYOUT_RNN_Q, KML_TARGET_HOST), sizeof(kml_rnn_q));
-    static const size_t avr[] = {15, 19, 31, 40, 114, 134}, arm[] = {24, 32, 52, 68, 176, 220};
+    static const size_t avr[] = {17, 21, 35, 44, 124, 144}, arm[] = {28, 36, 60, 76, 196, 240};
     for (int k = 0; k < 6; k++) {
         assert_int_equal(kml_layout_size((kml_layout_struct)k, KML_TARGET_ATMEGA328P), avr[k]);
         assert_int_equal(kml_layout_size((kml_layout_struct)k, KML_TARGET_CORTEX_M0PLUS), arm[k]);
@@ -424,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_parity_pruned_matrices_export_sparse),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_integer_header_contents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_integer_header_bitmap, setup, teardown),
         cmocka_unit_test(test_descriptor_layout),
         cmocka_unit_test_setup_teardown(test_cli_export, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli_export_integer, setup, teardown),

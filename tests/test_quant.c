@@ -90,7 +90,8 @@ static int agreement(const kml_qmodel *qm, const kml_dataset *d)
     return correct; /* labels are the float predictions */
 }
 
-/* Weights are rounded to Q q in output-major order; sparse CSC when it saves bytes. */
+/* Weights are rounded to Q q in output-major order; sparse CSC (forced here: auto would take the
+ * bitmap, 10 bytes against 22) when it saves bytes. */
 static void test_build_layout_and_values(void **state)
 {
     (void)state;
@@ -105,6 +106,7 @@ static void test_build_layout_and_values(void **state)
     int bits[KML_QS_COUNT] = {8, 8, 16, 8, 8};
     kml_qformat f;
     kml_qformat_from_ranges(&m, &cal, bits, &f);
+    f.sparse_fmt = KML_SPFMT_CSC;
     assert_int_equal(f.q_x, 13); /* 2·2^14 = 32768 > 32767 */
     assert_int_equal(f.q_h, 14);
     kml_qmodel qm;
@@ -326,6 +328,7 @@ static void test_file_round_trip(void **state)
     kml_quant_opts_init(&o);
     o.bits = 16;
     o.search = 0;
+    o.sparse_fmt = KML_SPFMT_CSC; /* the CSC arrays are compared below (test_bitmap_round_trip: bitmap) */
     kml_qmodel qm, back;
     kml_quant_report rep;
     kml_error err;
@@ -397,6 +400,232 @@ static void test_file_round_trip(void **state)
     kml_model_free(&m);
 }
 
+/* Keep `keep` entries of a rows×cols float matrix (a seeded random choice), each ±[0.5, 1): every
+ * kept entry survives int8 rounding (q >= 6), so the integer nonzeros are exactly `keep`. */
+static void prune_exact(float *M, int rows, int cols, int keep, uint64_t seed)
+{
+    int n = rows * cols;
+    int *order = malloc((size_t)n * sizeof(int));
+    kml_rng r;
+    kml_rng_seed(&r, seed);
+    for (int i = 0; i < n; i++) order[i] = i, M[i] = 0.0f;
+    kml_rng_shuffle(&r, order, n);
+    for (int k = 0; k < keep; k++) {
+        float v = (float)(0.5 + 0.5 * kml_rng_uniform(&r));
+        M[order[k]] = kml_rng_below(&r, 2) ? v : -v;
+    }
+    free(order);
+}
+
+static void build_fmt(const kml_model *m, kml_sparse_fmt spf, kml_qmodel *qm)
+{
+    kml_calib cal = {5, 2, 1, 2, 1, 1, 1};
+    int bits[KML_QS_COUNT] = {8, 8, 8, 8, 8};
+    kml_qformat f;
+    kml_qformat_from_ranges(m, &cal, bits, &f);
+    f.sparse_fmt = spf;
+    kml_error err;
+    int rc = kml_qmodel_build(m, &f, qm, &err);
+    if (rc) fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+}
+
+/* CSC or bitmap per sparse matrix: auto takes the smaller (ties CSC), csc / bitmap force it; all
+ * three integer models predict the same classes and logits (the kernels' bit-exactness seen from
+ * the model), and the bytes are the arrays' real sizes. The paper's HAR-2 shape: H 80, U1 80×40 and
+ * U2 40×80 at density 0.3 (960 nonzeros each: bitmap 400 + 960 = 1360 B each, CSC 1920 + 82 = 2002 B
+ * for U1 and 1920 + 162 = 2082 B for U2). */
+static void test_sparse_format_choice(void **state)
+{
+    (void)state;
+    kml_model m;
+    make_model(&m, KML_CELL_FASTGRNN, 9, 80, 2, 5, 40, 21);
+    prune_exact(m.p[KML_P_U1], 80, 40, 960, 1);
+    prune_exact(m.p[KML_P_U2], 40, 80, 960, 2);
+    kml_qmodel a, c, b;
+    build_fmt(&m, KML_SPFMT_AUTO, &a);
+    build_fmt(&m, KML_SPFMT_CSC, &c);
+    build_fmt(&m, KML_SPFMT_BITMAP, &b);
+    assert_int_equal(a.q.U.a.layout, KML_MAT_BITMAP);
+    assert_int_equal(a.q.U.b.layout, KML_MAT_BITMAP);
+    assert_int_equal(a.q.U.a.nnz, 960);
+    assert_int_equal(kml_mat_flash_bytes_q(&a.q.U.a), 960 + 40 * 10);
+    assert_int_equal(kml_mat_flash_bytes_q(&a.q.U.b), 960 + 80 * 5);
+    assert_int_equal(c.q.U.a.layout, KML_MAT_SPARSE);
+    assert_int_equal(c.q.U.b.layout, KML_MAT_SPARSE);
+    assert_int_equal(kml_mat_flash_bytes_q(&c.q.U.a), 2 * 960 + 2 * 41);
+    assert_int_equal(b.q.U.a.layout, KML_MAT_BITMAP);
+    assert_int_equal(b.q.V.layout, KML_MAT_DENSE); /* the classifier stays dense */
+    kml_qsize sa, sc;
+    kml_qmodel_size(&a, &sa);
+    kml_qmodel_size(&c, &sc);
+    assert_int_equal(kml_mat_flash_bytes_q(&c.q.U.b), 2 * 960 + 2 * 81);
+    assert_int_equal(a.q.W.a.layout, KML_MAT_DENSE); /* W1, W2 unpruned: dense whatever the option */
+    assert_int_equal(c.q.W.b.layout, KML_MAT_DENSE);
+    assert_int_equal(sc.flash_bytes - sa.flash_bytes, (2002 - 1360) + (2082 - 1360));
+    assert_int_equal(sa.nnz, sc.nnz);
+    assert_int_equal(sa.paper_bytes, sc.paper_bytes); /* the paper's count does not depend on the layout */
+    kml_dataset d;
+    make_data(&m, 60, 10, 3, &d);
+    int32_t *pa = malloc(d.n * sizeof(int32_t)), *pc = malloc(d.n * sizeof(int32_t)), *pb = malloc(d.n * sizeof(int32_t));
+    kml_error err;
+    assert_int_equal(kml_qmodel_predict(&a, &d, pa, &err), 0);
+    assert_int_equal(kml_qmodel_predict(&c, &d, pc, &err), 0);
+    assert_int_equal(kml_qmodel_predict(&b, &d, pb, &err), 0);
+    assert_memory_equal(pa, pc, d.n * sizeof(int32_t));
+    assert_memory_equal(pb, pc, d.n * sizeof(int32_t));
+    /* and the logits and state of a window, bit for bit */
+    {
+        int16_t x[10 * 9], hc[80], hb[80], buf[200];
+        int32_t lc[2], lb[2];
+        for (int k = 0; k < 90; k++) x[k] = kml_q_input(d.X[k], c.q.q_in);
+        kml_rnn_state_q st = {hc, 80};
+        kml_rnn_scratch_q sc2 = {buf, 200};
+        assert_true(kml_rnn_scratch_elems_q(&c.q) <= 200);
+        kml_rnn_predict_q(&c.q, x, 10, &st, &sc2, lc);
+        st.h = hb;
+        kml_rnn_predict_q(&b.q, x, 10, &st, &sc2, lb);
+        assert_memory_equal(hc, hb, sizeof hc);
+        assert_memory_equal(lc, lb, sizeof lc);
+    }
+    free(pa), free(pc), free(pb);
+    free_data(&d);
+    kml_qmodel_free(&a), kml_qmodel_free(&c), kml_qmodel_free(&b);
+    /* very low density: 80 of 3200 (2.5 %): CSC 242 B beats the bitmap's 480 B */
+    prune_exact(m.p[KML_P_U1], 80, 40, 80, 3);
+    build_fmt(&m, KML_SPFMT_AUTO, &a);
+    assert_int_equal(a.q.U.a.layout, KML_MAT_SPARSE);
+    assert_int_equal(a.q.U.b.layout, KML_MAT_BITMAP);
+    kml_qmodel_free(&a);
+    build_fmt(&m, KML_SPFMT_BITMAP, &b); /* forced: a bitmap even where CSC is smaller */
+    assert_int_equal(b.q.U.a.layout, KML_MAT_BITMAP);
+    kml_qmodel_free(&b);
+    /* a tie: 318 nonzeros cost 2·318 + 82 = 718 B in CSC and 318 + 400 = 718 B as a bitmap -> CSC;
+     * one more nonzero and the bitmap is smaller */
+    prune_exact(m.p[KML_P_U1], 80, 40, 318, 4);
+    build_fmt(&m, KML_SPFMT_AUTO, &a);
+    assert_int_equal(a.q.U.a.nnz, 318);
+    assert_int_equal(a.q.U.a.layout, KML_MAT_SPARSE);
+    kml_qmodel_free(&a);
+    prune_exact(m.p[KML_P_U1], 80, 40, 319, 4);
+    build_fmt(&m, KML_SPFMT_AUTO, &a);
+    assert_int_equal(a.q.U.a.layout, KML_MAT_BITMAP);
+    kml_qmodel_free(&a);
+    /* names */
+    kml_sparse_fmt spf;
+    assert_int_equal(kml_sparse_fmt_parse("bitmap", &spf), 0);
+    assert_int_equal(spf, KML_SPFMT_BITMAP);
+    assert_int_equal(kml_sparse_fmt_parse("csc", &spf), 0);
+    assert_int_equal(spf, KML_SPFMT_CSC);
+    assert_int_equal(kml_sparse_fmt_parse("auto", &spf), 0);
+    assert_int_equal(spf, KML_SPFMT_AUTO);
+    assert_int_equal(kml_sparse_fmt_parse("blocked", &spf), -1);
+    assert_string_equal(kml_mat_layout_name(KML_MAT_BITMAP), "bitmap");
+    kml_model_free(&m);
+}
+
+static void set_str_attr(hid_t loc, const char *name, const char *v)
+{
+    if (H5Aexists(loc, name) > 0) H5Adelete(loc, name);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, strlen(v));
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Awrite(a, t, v) >= 0);
+    H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+}
+
+/* A .q.kml with bitmap matrices: written, read back with the same layouts, arrays and predictions;
+ * an unknown layout name, a damaged bitmap and a missing bitmap dataset are refused by name; a file
+ * without the sparse_format attribute (as written before bitmaps) reads as auto. */
+static void test_bitmap_round_trip(void **state)
+{
+    (void)state;
+    kml_model m;
+    make_model(&m, KML_CELL_FASTGRNN, 6, 16, 3, 3, 0, 5);
+    for (int i = 0; i < 16 * 16; i++)
+        if (i % 4) m.p[KML_P_U][i] = 0;
+    kml_dataset train;
+    make_data(&m, 150, 12, 400, &train);
+    kml_quant_opts o;
+    kml_quant_opts_init(&o);
+    o.search = 0;
+    o.sparse_fmt = KML_SPFMT_BITMAP;
+    kml_qmodel qm, back;
+    kml_quant_report rep;
+    kml_error err;
+    assert_int_equal(kml_quantize(&m, &train, &o, &qm, &rep, &err), 0);
+    assert_int_equal(qm.q.U.a.layout, KML_MAT_BITMAP);
+    assert_int_equal(qm.fmt.sparse_fmt, KML_SPFMT_BITMAP);
+    char path[] = "test_quant_bitmap.kml";
+    assert_int_equal(kml_model_file_write(path, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
+    int rc = kml_qmodel_read(path, &back, &err);
+    if (rc) fprintf(stderr, "%s\n", err.msg);
+    assert_int_equal(rc, 0);
+    assert_memory_equal(&back.fmt, &qm.fmt, sizeof qm.fmt);
+    assert_int_equal(back.q.U.a.layout, KML_MAT_BITMAP);
+    assert_int_equal(back.q.U.a.nnz, qm.q.U.a.nnz);
+    assert_null(back.q.U.a.colptr);
+    assert_memory_equal(back.q.U.a.bitmap, qm.q.U.a.bitmap, 16 * 2);
+    assert_memory_equal(back.q.U.a.w8, qm.q.U.a.w8, qm.q.U.a.nnz);
+    kml_qsize a, b;
+    kml_qmodel_size(&qm, &a);
+    kml_qmodel_size(&back, &b);
+    assert_memory_equal(&a, &b, sizeof a);
+    int32_t *p1 = malloc(train.n * sizeof(int32_t)), *p2 = malloc(train.n * sizeof(int32_t));
+    assert_int_equal(kml_qmodel_predict(&qm, &train, p1, &err), 0);
+    assert_int_equal(kml_qmodel_predict(&back, &train, p2, &err), 0);
+    assert_memory_equal(p1, p2, train.n * sizeof(int32_t));
+    free(p1);
+    free(p2);
+    kml_qmodel_free(&back);
+    /* without the sparse_format attribute: auto, the arrays as they are */
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "quant", H5P_DEFAULT);
+    assert_true(H5Adelete(g, "sparse_format") >= 0);
+    H5Gclose(g);
+    H5Fclose(f);
+    assert_int_equal(kml_qmodel_read(path, &back, &err), 0);
+    assert_int_equal(back.fmt.sparse_fmt, KML_SPFMT_AUTO);
+    assert_int_equal(back.q.U.a.layout, KML_MAT_BITMAP);
+    kml_qmodel_free(&back);
+    /* an unknown layout name */
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    g = H5Gopen2(f, "quant/U", H5P_DEFAULT);
+    set_str_attr(g, "layout", "blocked");
+    H5Gclose(g);
+    H5Fclose(f);
+    assert_int_equal(kml_qmodel_read(path, &back, &err), -1);
+    assert_non_null(strstr(err.msg, "/quant/U"));
+    assert_non_null(strstr(err.msg, "unknown layout 'blocked'"));
+    /* a bit beyond the 16 rows cannot be: a set bit no value stands for (deploy's validation) */
+    assert_int_equal(kml_model_file_write(path, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "quant/U/bitmap", H5P_DEFAULT);
+    uint8_t bm[32];
+    memcpy(bm, qm.q.U.a.bitmap, 32);
+    bm[0] ^= 0x02; /* one bit more or fewer than nnz */
+    H5Dwrite(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bm);
+    H5Dclose(d);
+    H5Fclose(f);
+    assert_int_equal(kml_qmodel_read(path, &back, &err), -1);
+    assert_non_null(strstr(err.msg, "KML_E_INDEX"));
+    /* no bitmap dataset */
+    assert_int_equal(kml_model_file_write(path, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
+    f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    assert_true(H5Ldelete(f, "quant/U/bitmap", H5P_DEFAULT) >= 0);
+    H5Fclose(f);
+    assert_int_equal(kml_qmodel_read(path, &back, &err), -1);
+    assert_non_null(strstr(err.msg, "bitmap"));
+    unlink(path);
+    kml_qmodel_free(&qm);
+    free_data(&train);
+    kml_model_free(&m);
+}
+
 /* Fake quantization: every stored matrix lands on its grid (the quantizer's own q), biases and
  * scalars are untouched, restore gives back the exact float parameters. */
 static void test_fakequant(void **state)
@@ -448,6 +677,8 @@ int main(void)
         cmocka_unit_test(test_quantize_fastrnn_8),
         cmocka_unit_test(test_flash_budget),
         cmocka_unit_test(test_file_round_trip),
+        cmocka_unit_test(test_sparse_format_choice),
+        cmocka_unit_test(test_bitmap_round_trip),
         cmocka_unit_test(test_fakequant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

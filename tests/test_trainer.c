@@ -319,6 +319,101 @@ static void checkpoint_and_log(void **state)
     kml_data_free(&d);
 }
 
+/* --log-test adds each epoch's test accuracy to the CSV and changes nothing else: the same model bytes as a
+ * run without it, and the row of the kept epoch carries the test accuracy the run reports. */
+static void log_test_is_monitoring_only(void **state)
+{
+    (void)state;
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 3;
+    kml_train_summary s1, s2;
+    train_to_file(&tc, &fsdd, DIR "/tr_lt_a.kml", &s1);
+    tc.log_test = 1;
+    tc.log = fopen(DIR "/tr_lt.csv", "w+");
+    assert_non_null(tc.log);
+    train_to_file(&tc, &fsdd, DIR "/tr_lt_b.kml", &s2);
+    unsigned char *a, *b;
+    long na = read_file(DIR "/tr_lt_a.kml", &a), nb = read_file(DIR "/tr_lt_b.kml", &b);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na);
+    assert_true(s1.test_accuracy == s2.test_accuracy);
+    rewind(tc.log);
+    char line[1024];
+    int row = 0, seen_best = 0;
+    while (fgets(line, sizeof line, tc.log)) {
+        char *last = strrchr(line, ',');
+        assert_non_null(last);
+        if (row == 0) assert_string_equal(last, ",test_accuracy\n");
+        else if (row == s2.best_epoch) {
+            assert_true(fabs(atof(last + 1) - s2.test_accuracy) < 1e-6);
+            seen_best = 1;
+        }
+        row++;
+    }
+    assert_int_equal(row, 4);
+    assert_true(seen_best);
+    fclose(tc.log);
+    free(a); free(b);
+    remove(DIR "/tr_lt.csv"); remove(DIR "/tr_lt_a.kml"); remove(DIR "/tr_lt_b.kml");
+}
+
+/* QAT with switch_nl: the epochs before the QAT phase train the smooth cell (the same first-epoch
+ * loss as a smooth run, not the PWL run's), the QAT epochs the PWL one, and the kept model is PWL. */
+static void qat_noop(kml_model *m, void *ctx) { (void)m; (void)ctx; }
+
+static double first_epoch_loss(kml_train_config *tc, const kml_data *d, kml_model *m)
+{
+    kml_train_summary s;
+    kml_error err = {{0}};
+    tc->log = tmpfile();
+    assert_non_null(tc->log);
+    if (kml_train(tc, d, m, &s, &err)) fail_msg("%s", err.msg);
+    rewind(tc->log);
+    char line[1024];
+    assert_non_null(fgets(line, sizeof line, tc->log));   /* header */
+    assert_non_null(fgets(line, sizeof line, tc->log));   /* epoch 1: epoch,lr,train_loss,... */
+    fclose(tc->log);
+    tc->log = NULL;
+    char *p = strchr(strchr(line, ',') + 1, ',') + 1;
+    return atof(p);
+}
+
+static void qat_switches_to_pwl_in_its_phase(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 9);
+    kml_data d;
+    make_varlen(&d, 200, &r);
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 2;
+    tc.qat.fake = qat_noop;
+    tc.qat.restore = qat_noop;
+    tc.qat.start_epoch = 1;
+    kml_model smooth, pwl, sw;
+    double l_smooth = first_epoch_loss(&tc, &d, &smooth);
+    tc.model.gate_nl = KML_NL_QUANTSIGM;
+    tc.model.update_nl = KML_NL_QUANTTANH;
+    double l_pwl = first_epoch_loss(&tc, &d, &pwl);
+    tc.model.gate_nl = KML_NL_SIGMOID;
+    tc.model.update_nl = KML_NL_TANH;
+    tc.qat.switch_nl = 1;
+    tc.qat.gate_nl = KML_NL_QUANTSIGM;
+    tc.qat.update_nl = KML_NL_QUANTTANH;
+    double l_sw = first_epoch_loss(&tc, &d, &sw);
+    assert_true(l_sw == l_smooth);
+    assert_true(l_sw != l_pwl);
+    assert_int_equal(sw.cfg.gate_nl, KML_NL_QUANTSIGM);
+    assert_int_equal(sw.cfg.update_nl, KML_NL_QUANTTANH);
+    assert_int_equal(smooth.cfg.gate_nl, KML_NL_SIGMOID);
+    /* the second (QAT) epoch of the switched run trained the PWL cell: its model differs from the smooth run's */
+    assert_true(memcmp(sw.block, smooth.block, sw.n_params * sizeof(float)) != 0);
+    kml_model_free(&smooth); kml_model_free(&pwl); kml_model_free(&sw);
+    kml_data_free(&d);
+}
+
 /* A run stopped after epoch 2 and resumed ends with the same model as an unbroken run. */
 static void resume_matches_unbroken_run(void **state)
 {
@@ -368,12 +463,14 @@ int main(void)
         cmocka_unit_test(deterministic_bytes),
         cmocka_unit_test(learns_spoken_digits),
         cmocka_unit_test(iht_density_reached),
+        cmocka_unit_test(log_test_is_monitoring_only),
     };
     const struct CMUnitTest synth_tests[] = {
         cmocka_unit_test(variable_length_reads_last_valid_step),
         cmocka_unit_test(nonfinite_steps_skipped),
         cmocka_unit_test(weight_decay_spares_biases_and_scalars),
         cmocka_unit_test(checkpoint_and_log),
+        cmocka_unit_test(qat_switches_to_pwl_in_its_phase),
         cmocka_unit_test(resume_matches_unbroken_run),
     };
     int rc = cmocka_run_group_tests(synth_tests, NULL, NULL);

@@ -2,7 +2,7 @@
  *
  *   kml_devgen model   --cell fastgrnn|fastrnn --D 9 --H 32 --C 6 [--rank-w 4] [--rank-u 8]
  *                      [--density-w PCT] [--density-u PCT] [--sparse-w (= --density-w 50)]
- *                      [--w16-u] [--q-a 12] [--seed 1] [--T steps of the header's test input] --name DEV -o model.h
+ *                      [--w16-u] [--bitmap] [--q-a 12] [--seed 1] [--T steps of the header's test input] --name DEV -o model.h
  *   kml_devgen vectors --D 9 --T 32 --windows 100 --per-file 25 [--seed 2] [--q-in 8]
  *                      -o vectors_%d.h
  *
@@ -97,11 +97,28 @@ static kml_mat_q random_mat(uint16_t rows, uint16_t cols, int density_pct, int w
     return m;
 }
 
+/* --bitmap: a sparse matrix re-stored as KML_MAT_BITMAP (kml_mat.h): the same values in the same
+ * order, the row indices and column pointers replaced by one bit per entry. */
+static void to_bitmap(kml_mat_q *m)
+{
+    if (m->layout != KML_MAT_SPARSE) return;
+    uint16_t rb = (uint16_t)((m->rows + 7u) / 8u);
+    uint8_t *bm = xcalloc((size_t)m->cols * rb, 1);
+    for (uint16_t j = 0; j < m->cols; j++)
+        for (uint16_t k = m->colptr[j]; k < m->colptr[j + 1]; k++)
+            bm[(size_t)j * rb + m->idx8[k] / 8u] |= (uint8_t)(1u << (m->idx8[k] % 8u));
+    m->layout = KML_MAT_BITMAP;
+    m->bitmap = bm;
+    m->colptr = NULL;
+    m->idx8 = NULL;
+}
+
 /* ---- commands ---------------------------------------------------------------------------- */
 typedef struct {
     int cell, D, H, C, rank_w, rank_u, density_w, density_u, w16_u, T, windows, per_file, q_in, q_a;
     unsigned long seed;
     const char *name, *out;
+    int bitmap;
 } options;
 
 static int cmd_model(const options *o)
@@ -136,6 +153,9 @@ static int cmd_model(const options *o)
         m.U.b = random_mat(m.U.rank, m.H, o->density_u, o->w16_u, 24);
     } else {
         m.U.a = random_mat(m.H, m.H, o->density_u, o->w16_u, 16);
+    }
+    if (o->bitmap) {
+        to_bitmap(&m.W.a), to_bitmap(&m.W.b), to_bitmap(&m.U.a), to_bitmap(&m.U.b);
     }
     /* int16 weights carry q = 15: keep the shifts of kml_rnn.h in [0, 30] */
     m.V = random_mat(m.H, m.C, 100, 0, 100);
@@ -200,8 +220,8 @@ static int cmd_vectors(const options *o)
 static void usage(void)
 {
     fprintf(stderr, "usage: kml_devgen model --cell fastgrnn|fastrnn --D n --H n --C n [--rank-w r] [--rank-u r]\n"
-                    "                  [--density-w pct] [--density-u pct] [--sparse-w] [--w16-u] [--q-a q] [--seed s]\n"
-                    "                  [--T test_steps] --name PREFIX -o model.h\n"
+                    "                  [--density-w pct] [--density-u pct] [--sparse-w] [--w16-u] [--bitmap] [--q-a q]\n"
+                    "                  [--seed s] [--T test_steps] --name PREFIX -o model.h\n"
                     "       kml_devgen vectors --D n --T n --windows n --per-file n [--q-in q] [--seed s] -o v_%%d.h\n");
 }
 
@@ -211,12 +231,13 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 12, 1, "DEV", NULL};
+    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 12, 1, "DEV", NULL, 0};
     static const struct option longopts[] = {
         {"cell", required_argument, 0, 'c'},  {"D", required_argument, 0, 'D'},
         {"H", required_argument, 0, 'H'},     {"C", required_argument, 0, 'C'},
         {"rank-w", required_argument, 0, 'w'}, {"rank-u", required_argument, 0, 'u'},
         {"sparse-w", no_argument, 0, 's'},    {"w16-u", no_argument, 0, 'x'},
+        {"bitmap", no_argument, 0, 'b'},
         {"density-w", required_argument, 0, 'W'}, {"density-u", required_argument, 0, 'U'},
         {"T", required_argument, 0, 'T'},     {"windows", required_argument, 0, 'n'},
         {"per-file", required_argument, 0, 'p'}, {"q-in", required_argument, 0, 'q'},
@@ -237,6 +258,7 @@ int main(int argc, char **argv)
         case 'W': o.density_w = atoi(optarg); break;
         case 'U': o.density_u = atoi(optarg); break;
         case 'x': o.w16_u = 1; break;
+        case 'b': o.bitmap = 1; break;
         case 'T': o.T = atoi(optarg); break;
         case 'n': o.windows = atoi(optarg); break;
         case 'p': o.per_file = atoi(optarg); break;

@@ -7,6 +7,12 @@
 /* Column pointers and row indices of a sparse matrix (kml_mat.h), whatever the value type. */
 kml_status kml_mat_validate_index_(uint16_t rows, uint16_t cols, uint16_t nnz, const uint16_t *colptr,
                                    const uint8_t *idx8, const uint16_t *idx16);
+/* The bitmap of a KML_MAT_BITMAP matrix (kml_mat.h): present, set bits == nnz, no bit at or beyond `rows`. */
+kml_status kml_mat_validate_bitmap_(uint16_t rows, uint16_t cols, uint16_t nnz, const uint8_t *bitmap);
+/* Number of set bits in the first `nbytes` bytes of a bitmap in flash. */
+uint16_t kml_bitmap_count_(const uint8_t *bitmap, uint32_t nbytes);
+/* Bytes per column of a bitmap: ceil(rows / 8); at most 255 (the AVR kernel counts them in a byte). */
+#define KML_BITMAP_COL_BYTES(rows) ((uint16_t)(((rows) + 7u) >> 3))
 
 /* The hot inline helpers below stay inline under -Os too (a call costs ~25 cycles on a Cortex-M0+).
  * Not forced on AVR, where flash is short and the compiler's -Os choice costs only a few % of speed. */
@@ -27,6 +33,7 @@ typedef struct kml_colwalk_ {
     const uint8_t *i8;
     const uint16_t *i16;
     const uint16_t *cp;  /* sparse: &colptr[j + 1] of the next column j */
+    const uint8_t *bm;   /* bitmap: the first bitmap byte of the next column */
     uint16_t rows;
     uint16_t k;          /* sparse: colptr[j] of the next column */
     uint8_t kind;        /* see kml_mat_q.c */
@@ -118,6 +125,84 @@ KML_INLINE_ int32_t kml_sp8walk_next_(kml_sp8walk_ *c, const int16_t *x)
 #else
     return kml_dot_sp8_(c->w + start, c->i + start, x, (uint16_t)(end - start)); /* 16-bit count (AVR) */
 #endif
+}
+
+/* Bitmap int8 columns (KML_MAT_BITMAP, kml_mat.h). kml_bm_off_[b] = 2 x (trailing zeros of b): the
+ * byte offset into x of the lowest set bit's row (flash; kml_mat_q.c). kml_dot_bm8_ is the column
+ * kernel (Σ over the set bits of ceil(R/8) pattern bytes at bm, values at *wp, advanced past them);
+ * kml_dot_bm8_inl_ the same, inline on ARMv6-M (no call per column), a call elsewhere. */
+extern const uint8_t kml_bm_off_[256] KML_FLASH;
+int32_t kml_dot_bm8_(const uint8_t *bm, const int8_t **wp, const int16_t *x, uint16_t R);
+
+#if defined(__ARM_ARCH_6M__) && !defined(KML_NO_ASM)
+/* ARMv6-M: the set bits of one nonzero pattern byte b in Thumb-1, per set bit: ldrb (offset from the
+ * table), ldrsh (x, register offset), ldrb + sxtb (weight), adds, muls, adds, then b &= b - 1
+ * (subs, ands) and bne: 14 cycles by the Cortex-M0+ TRM (the C loop spills registers: about 24).
+ * Same integer as the C loop below (host-vs-device tests compare every output bit). */
+KML_INLINE_ int32_t kml_bm8_byte_(int32_t acc, uint32_t b, const int16_t *xp, const int8_t **wp)
+{
+    const int8_t *w = *wp;
+    uint32_t t, u;
+    __asm__(".syntax unified\n"
+            "1:\n\t"
+            "ldrb %[t], [%[tab], %[b]]\n\t"
+            "ldrsh %[t], [%[xp], %[t]]\n\t"
+            "ldrb %[u], [%[w]]\n\t"
+            "sxtb %[u], %[u]\n\t"
+            "adds %[w], %[w], #1\n\t"
+            "muls %[t], %[u]\n\t"
+            "adds %[acc], %[acc], %[t]\n\t"
+            "subs %[t], %[b], #1\n\t"
+            "ands %[b], %[t]\n\t"
+            "bne 1b\n\t"
+            : [acc] "+l"(acc), [b] "+l"(b), [w] "+l"(w), [t] "=&l"(t), [u] "=&l"(u)
+            : [tab] "l"(kml_bm_off_), [xp] "l"(xp)
+            : "cc", "memory");
+    *wp = w;
+    return acc;
+}
+
+KML_INLINE_ int32_t kml_dot_bm8_inl_(const uint8_t *bm, const int8_t **wp, const int16_t *x, uint16_t R)
+{
+    int32_t acc = 0;
+    const int8_t *w = *wp;
+    const uint8_t *end = bm + KML_BITMAP_COL_BYTES(R);
+    /* x is advanced as an address (8 rows per byte): the last step may point past x[R], never read */
+    uintptr_t xa = (uintptr_t)x;
+    for (; bm != end; bm++, xa += 16u) {
+        uint32_t b = *bm; /* ARM: flash is memory */
+        if (b) acc = kml_bm8_byte_(acc, b, (const int16_t *)xa, &w);
+    }
+    *wp = w;
+    return acc;
+}
+#else
+KML_INLINE_ int32_t kml_dot_bm8_inl_(const uint8_t *bm, const int8_t **wp, const int16_t *x, uint16_t R)
+{
+    return kml_dot_bm8_(bm, wp, x, R);
+}
+#endif
+
+/* Walks the columns of a bitmap int8 matrix: the kml_colwalk_ of that case, inline. */
+typedef struct kml_bm8walk_ {
+    const int8_t *w;
+    const uint8_t *bm;
+    uint16_t rows, rb;
+} kml_bm8walk_;
+
+KML_INLINE_ void kml_bm8walk_init_(kml_bm8walk_ *c, const kml_mat_q *m)
+{
+    c->w = m->w8;
+    c->bm = m->bitmap;
+    c->rows = m->rows;
+    c->rb = KML_BITMAP_COL_BYTES(m->rows);
+}
+
+KML_INLINE_ int32_t kml_bm8walk_next_(kml_bm8walk_ *c, const int16_t *x)
+{
+    int32_t acc = kml_dot_bm8_inl_(c->bm, &c->w, x, c->rows);
+    c->bm += c->rb;
+    return acc;
 }
 
 #endif

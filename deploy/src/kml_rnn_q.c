@@ -150,6 +150,7 @@ static void prepare(const kml_rnn_q *m, const int16_t *x_raw, const int16_t *h, 
 }
 
 static int is_sp8(const kml_mat_q *m) { return m->layout == KML_MAT_SPARSE && m->wbits == 8 && m->idx8; }
+static int is_bm8(const kml_mat_q *m) { return m->layout == KML_MAT_BITMAP && m->wbits == 8; }
 
 /* a_j = x·W[:, j] + h·U[:, j] in Q q_a (int32, each term clamped to ±2^28) from the two column sums */
 KML_INLINE_ int32_t preact(int32_t aw, int32_t au, uint8_t sw, uint8_t su)
@@ -442,8 +443,10 @@ static __attribute__((noinline)) void grnn_sp8_t1(const step_ctx *c, const unit_
 /* One step of either cell. With a low-rank U, h·U1 is taken before the unit loop and unit j
  * reads only h[j] after it, so the new state is written in place; a full-rank U reads all of h
  * for every unit: new state to scratch, copied at the end. When both walked factors are sparse
- * int8 with uint8 indices (a pruned model), the inline column kernel runs in the unit loop itself
- * (no call per column); any other layout goes through the generic walker. */
+ * int8 with uint8 indices (a CSC-pruned model), the inline column kernel runs in the unit loop
+ * itself (no call per column; a FastGRNN on ARMv6-M runs the whole loop in grnn_sp8_t1); the same
+ * when both are bitmap int8 (inline on ARMv6-M, one call per column elsewhere); any other layout,
+ * or a mix of layouts, goes through the generic walker. */
 static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc, int grnn)
 {
     step_ctx c;
@@ -475,6 +478,16 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
                     int32_t au = kml_sp8walk_next_(&wu, c.xu);
                     dst[j] = rnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
                 }
+        }
+    } else if (is_bm8(c.fw) && is_bm8(c.fu)) {
+        kml_bm8walk_ ww, wu;
+        kml_bm8walk_init_(&ww, c.fw);
+        kml_bm8walk_init_(&wu, c.fu);
+        for (j = 0; j < H; j++) {
+            int32_t aw = kml_bm8walk_next_(&ww, c.xw);
+            int32_t au = kml_bm8walk_next_(&wu, c.xu);
+            int32_t a = preact(aw, au, c.sw, c.su);
+            dst[j] = grnn ? grnn_unit(&K, a, h[j], j) : rnn_unit(&K, a, h[j], j);
         }
     } else {
         kml_colwalk_ cw, cu;

@@ -5,7 +5,7 @@
  * harness's per-region cycles the driver divides by the MACs of each matrix (rows × cols dense,
  * nnz sparse): cycles per multiply-accumulate, to hold beside the target's ideal.
  *
- * Output: "mat<id>=<name> <dense|sparse> w<bits> macs=<n>" per matrix (region id), "bench_step"
+ * Output: "mat<id>=<name> <dense|sparse|bitmap> w<bits> macs=<n>" per matrix (region id), "bench_step"
  * (region 3, one kml_rnn_step_q), "DONE". Inputs are fixed pseudo-random int16 values; the
  * results are not printed (the model firmware checks those), only timed.
  * Build inputs: KML_MODEL_HEADER, KML_MODEL_NAME (integer model).
@@ -41,6 +41,7 @@ static void report(uint8_t id, const char *name, const kml_mat_q *m)
     kml_board_putc('=');
     kml_out_str(name);
     if (m->layout == KML_MAT_DENSE) KML_PUTS(" dense w");
+    else if (m->layout == KML_MAT_BITMAP) KML_PUTS(" bitmap w");
     else KML_PUTS(" sparse w");
     kml_out_u32(m->wbits);
     KML_PUTS(" macs=");

@@ -123,18 +123,28 @@ static void fl(out_t *o, const char *s, float v)
     put_float(o->f, v);
 }
 
-/* name of a matrix's arrays: PREFIX_<tag>_val / _ptr / _idx */
+static const char *layout_macro(uint8_t layout)
+{
+    return layout == KML_MAT_DENSE ? "KML_MAT_DENSE" : layout == KML_MAT_BITMAP ? "KML_MAT_BITMAP" : "KML_MAT_SPARSE";
+}
+
+/* name of a matrix's arrays: PREFIX_<tag>_val / _ptr / _idx (CSC) / _bm (bitmap) */
 static size_t mat_values(uint8_t layout, uint16_t rows, uint16_t cols, uint16_t nnz)
 {
     size_t n = layout == KML_MAT_DENSE ? (size_t)rows * cols : nnz;
     return n ? n : 1; /* C has no empty arrays */
 }
 
-/* the column pointers and row indices of a sparse matrix (float or integer: the same arrays) */
+/* the pattern of a sparse matrix (float or integer: the same arrays): CSC column pointers and row
+ * indices, or the bitmap, cols × ceil(rows / 8) bytes (kml_mat.h) */
 static void emit_index_arrays(out_t *o, const char *tag, uint8_t layout, uint16_t rows, uint16_t cols, size_t n,
-                              const uint16_t *colptr, const uint8_t *idx8, const uint16_t *idx16)
+                              const uint16_t *colptr, const uint8_t *idx8, const uint16_t *idx16, const uint8_t *bm)
 {
     char nm[96];
+    if (layout == KML_MAT_BITMAP) {
+        snprintf(nm, sizeof nm, "%s_bm", tag);
+        arr_i64(o, "uint8_t", 1, nm, (size_t)cols * ((rows + 7u) / 8u), g_u8, bm, 1);
+    }
     if (layout != KML_MAT_SPARSE) return;
     snprintf(nm, sizeof nm, "%s_ptr", tag);
     arr_i64(o, "uint16_t", 2, nm, (size_t)cols + 1, g_u16, colptr, 1);
@@ -149,7 +159,7 @@ static void emit_mat_f32_arrays(out_t *o, const char *tag, const kml_mat_f32 *m)
     size_t n = mat_values(m->layout, m->rows, m->cols, m->nnz);
     snprintf(nm, sizeof nm, "%s_val", tag);
     arr_f32(o, nm, n, m->val, 1);
-    emit_index_arrays(o, tag, m->layout, m->rows, m->cols, n, m->colptr, m->idx8, m->idx16);
+    emit_index_arrays(o, tag, m->layout, m->rows, m->cols, n, m->colptr, m->idx8, m->idx16, m->bitmap);
 }
 
 static void emit_mat_q_arrays(out_t *o, const char *tag, const kml_mat_q *m)
@@ -159,7 +169,7 @@ static void emit_mat_q_arrays(out_t *o, const char *tag, const kml_mat_q *m)
     snprintf(nm, sizeof nm, "%s_val", tag);
     if (m->wbits == 8) arr_i64(o, "int8_t", 1, nm, n, g_i8, m->w8, 1);
     else arr_i64(o, "int16_t", 2, nm, n, g_i16, m->w16, 1);
-    emit_index_arrays(o, tag, m->layout, m->rows, m->cols, n, m->colptr, m->idx8, m->idx16);
+    emit_index_arrays(o, tag, m->layout, m->rows, m->cols, n, m->colptr, m->idx8, m->idx16, m->bitmap);
 }
 
 static void emit_index_init(out_t *o, const char *tag, uint8_t layout, uint16_t rows)
@@ -170,12 +180,13 @@ static void emit_index_init(out_t *o, const char *tag, uint8_t layout, uint16_t 
         if (rows <= 256) fprintf(o->f, ", .idx8 = %s_%s_idx", P, tag);
         else fprintf(o->f, ", .idx16 = %s_%s_idx", P, tag);
     }
+    if (layout == KML_MAT_BITMAP) fprintf(o->f, ", .bitmap = %s_%s_bm", P, tag);
 }
 
 static void emit_mat_f32_init(out_t *o, const char *field, const char *tag, const kml_mat_f32 *m)
 {
     fprintf(o->f, "    %s = {.rows = %u, .cols = %u, .layout = %s, .nnz = %u, .val = %s_%s_val", field, m->rows, m->cols,
-            m->layout == KML_MAT_DENSE ? "KML_MAT_DENSE" : "KML_MAT_SPARSE", m->nnz, o->P, tag);
+            layout_macro(m->layout), m->nnz, o->P, tag);
     emit_index_init(o, tag, m->layout, m->rows);
     fprintf(o->f, "},\n");
 }
@@ -183,7 +194,7 @@ static void emit_mat_f32_init(out_t *o, const char *field, const char *tag, cons
 static void emit_mat_q_init(out_t *o, const char *field, const char *tag, const kml_mat_q *m)
 {
     fprintf(o->f, "    %s = {.rows = %u, .cols = %u, .layout = %s, .wbits = %u, .q = %u, .nnz = %u, .%s = %s_%s_val", field,
-            m->rows, m->cols, m->layout == KML_MAT_DENSE ? "KML_MAT_DENSE" : "KML_MAT_SPARSE", m->wbits, m->q, m->nnz,
+            m->rows, m->cols, layout_macro(m->layout), m->wbits, m->q, m->nnz,
             m->wbits == 8 ? "w8" : "w16", o->P, tag);
     emit_index_init(o, tag, m->layout, m->rows);
     fprintf(o->f, "},\n");

@@ -50,7 +50,7 @@ static lay mat_f32(abi a)
 {
     lay s = {0, 1};
     U16(s), U16(s), U8(s), U16(s);          /* rows cols layout nnz */
-    PTR(s), PTR(s), PTR(s), PTR(s);         /* val colptr idx8 idx16 */
+    PTR(s), PTR(s), PTR(s), PTR(s), PTR(s); /* val colptr idx8 idx16 bitmap */
     return done(s);
 }
 
@@ -58,7 +58,7 @@ static lay mat_q(abi a)
 {
     lay s = {0, 1};
     U16(s), U16(s), U8(s), U8(s), U8(s), U16(s); /* rows cols layout wbits q nnz */
-    PTR(s), PTR(s), PTR(s), PTR(s), PTR(s);      /* w8 w16 colptr idx8 idx16 */
+    PTR(s), PTR(s), PTR(s), PTR(s), PTR(s), PTR(s); /* w8 w16 colptr idx8 idx16 bitmap */
     return done(s);
 }
 

@@ -154,6 +154,25 @@ void kml_qformat_from_ranges(const kml_model *m, const kml_calib *cal, const int
     }
 }
 
+int kml_sparse_fmt_parse(const char *s, kml_sparse_fmt *out)
+{
+    if (!strcmp(s, "auto")) *out = KML_SPFMT_AUTO;
+    else if (!strcmp(s, "csc")) *out = KML_SPFMT_CSC;
+    else if (!strcmp(s, "bitmap")) *out = KML_SPFMT_BITMAP;
+    else return -1;
+    return 0;
+}
+
+const char *kml_mat_layout_name(uint8_t layout)
+{
+    switch (layout) {
+    case KML_MAT_DENSE: return "dense";
+    case KML_MAT_SPARSE: return "sparse";
+    case KML_MAT_BITMAP: return "bitmap";
+    default: return "?";
+    }
+}
+
 /* ---- build ---- */
 static int build_mat(const kml_model *m, kml_qslot s, kml_qformat *f, kml_qmat_buf *buf, kml_mat_q *mq,
                      kml_error *err)
@@ -180,9 +199,14 @@ static int build_mat(const kml_model *m, kml_qslot s, kml_qformat *f, kml_qmat_b
             w[(size_t)j * R + i] = v;
             nnz += v != 0;
         }
-    size_t wb = bits / 8, ib = R <= 256 ? 1 : 2;
-    size_t dense_bytes = n * wb, sparse_bytes = nnz * (wb + ib) + 2 * ((size_t)K + 1);
+    size_t wb = bits / 8, ib = R <= 256 ? 1 : 2, RB = ((size_t)R + 7) / 8;
+    size_t dense_bytes = n * wb, csc_bytes = nnz * (wb + ib) + 2 * ((size_t)K + 1), bm_bytes = nnz * wb + K * RB;
+    /* a bitmap holds at most KML_BITMAP_MAX_ROWS rows: a taller matrix stays CSC whatever the option */
+    int use_bm = R <= KML_BITMAP_MAX_ROWS &&
+                 (f->sparse_fmt == KML_SPFMT_BITMAP || (f->sparse_fmt == KML_SPFMT_AUTO && bm_bytes < csc_bytes));
+    size_t sparse_bytes = use_bm ? bm_bytes : csc_bytes;
     int sparse = s != KML_QS_V && nnz <= 65535 && (sparse_bytes < dense_bytes || n > 65535);
+    int csc = sparse && !use_bm, bm = sparse && use_bm;
     if (!sparse && n > 65535) {
         free(w);
         return kml_error_set(err, "matrix %s: %d x %d is too large for the runtime's dense layout", name, R, K);
@@ -193,26 +217,27 @@ static int build_mat(const kml_model *m, kml_qslot s, kml_qformat *f, kml_qmat_b
     mq->cols = (uint16_t)K;
     mq->wbits = (uint8_t)bits;
     mq->q = (uint8_t)q;
-    mq->layout = sparse ? KML_MAT_SPARSE : KML_MAT_DENSE;
+    mq->layout = bm ? KML_MAT_BITMAP : csc ? KML_MAT_SPARSE : KML_MAT_DENSE;
     mq->nnz = (uint16_t)(sparse ? nnz : 0);
     if (bits == 8)
         buf->w8 = calloc(nv, 1);
     else
         buf->w16 = calloc(nv, 2);
-    if (sparse) {
+    if (csc) {
         buf->colptr = calloc((size_t)K + 1, sizeof(uint16_t));
         if (ib == 1)
             buf->idx8 = calloc(nv, 1);
         else
             buf->idx16 = calloc(nv, 2);
     }
-    if ((!buf->w8 && !buf->w16) || (sparse && (!buf->colptr || (!buf->idx8 && !buf->idx16)))) {
+    if (bm) buf->bitmap = calloc((size_t)K * RB, 1);
+    if ((!buf->w8 && !buf->w16) || (csc && (!buf->colptr || (!buf->idx8 && !buf->idx16))) || (bm && !buf->bitmap)) {
         free(w);
         return kml_error_set(err, "out of memory");
     }
     size_t k = 0;
     for (int j = 0; j < K; j++) {
-        if (sparse) buf->colptr[j] = (uint16_t)k;
+        if (csc) buf->colptr[j] = (uint16_t)k;
         for (int i = 0; i < R; i++) {
             long v = w[(size_t)j * R + i];
             if (sparse && v == 0) continue;
@@ -221,22 +246,24 @@ static int build_mat(const kml_model *m, kml_qslot s, kml_qformat *f, kml_qmat_b
                 buf->w8[at] = (int8_t)v;
             else
                 buf->w16[at] = (int16_t)v;
-            if (sparse) {
+            if (csc) {
                 if (ib == 1)
                     buf->idx8[k] = (uint8_t)i;
                 else
                     buf->idx16[k] = (uint16_t)i;
-                k++;
             }
+            if (bm) buf->bitmap[(size_t)j * RB + (size_t)i / 8] |= (uint8_t)(1u << (i % 8));
+            if (sparse) k++;
         }
     }
-    if (sparse) buf->colptr[K] = (uint16_t)k;
+    if (csc) buf->colptr[K] = (uint16_t)k;
     free(w);
     mq->w8 = buf->w8;
     mq->w16 = buf->w16;
     mq->colptr = buf->colptr;
     mq->idx8 = buf->idx8;
     mq->idx16 = buf->idx16;
+    mq->bitmap = buf->bitmap;
     return 0;
 }
 
@@ -271,6 +298,8 @@ int kml_qmodel_build(const kml_model *m, const kml_qformat *fin, kml_qmodel *out
         !in_range(f->q_mid_u, 0, 15) || !in_range(f->norm_shift, 0, 30))
         return kml_error_set(err, "a number format is outside its range (q_in/q_x/q_h 0..15, q_a 0..26, "
                                   "q_g 1..14, q_mid 0..15, norm shift 0..30)");
+    if (f->sparse_fmt != KML_SPFMT_AUTO && f->sparse_fmt != KML_SPFMT_CSC && f->sparse_fmt != KML_SPFMT_BITMAP)
+        return kml_error_set(err, "sparse format %d (auto, csc or bitmap)", (int)f->sparse_fmt);
     kml_rnn_q *q = &out->q;
     q->version = KML_DEPLOY_FORMAT_VERSION;
     q->cell = c->cell == KML_CELL_FASTGRNN ? KML_RNN_FASTGRNN : KML_RNN_FASTRNN;
@@ -367,6 +396,7 @@ void kml_qmodel_free(kml_qmodel *qm)
         free(qm->mat[s].colptr);
         free(qm->mat[s].idx8);
         free(qm->mat[s].idx16);
+        free(qm->mat[s].bitmap);
     }
     free(qm->b_h);
     free(qm->b_g);
@@ -424,7 +454,7 @@ done:
 
 static uint32_t nonzeros(const kml_mat_q *mq)
 {
-    if (mq->layout == KML_MAT_SPARSE) return mq->nnz;
+    if (mq->layout == KML_MAT_SPARSE || mq->layout == KML_MAT_BITMAP) return mq->nnz;
     uint32_t n = 0, tot = (uint32_t)mq->rows * mq->cols;
     for (uint32_t k = 0; k < tot; k++) n += mq->wbits == 8 ? mq->w8[k] != 0 : mq->w16[k] != 0;
     return n;

@@ -45,16 +45,18 @@ static int write_mat(hid_t q, const char *name, const kml_mat_q *m)
 {
     hid_t g = H5Gcreate2(q, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) return -1;
-    int sparse = m->layout == KML_MAT_SPARSE;
+    int sparse = m->layout == KML_MAT_SPARSE || m->layout == KML_MAT_BITMAP;
     hsize_t nv = sparse ? m->nnz : (hsize_t)m->rows * m->cols;
     int rc = wattr_int(g, "rows", m->rows) | wattr_int(g, "cols", m->cols) |
-             wattr_str(g, "layout", sparse ? "sparse" : "dense") | wattr_int(g, "bits", m->wbits) |
+             wattr_str(g, "layout", kml_mat_layout_name(m->layout)) | wattr_int(g, "bits", m->wbits) |
              wattr_int(g, "q", m->q) | wattr_int(g, "nnz", sparse ? m->nnz : (long)nv);
     if (m->wbits == 8)
         rc |= wds(g, "values", H5T_STD_I8LE, H5T_NATIVE_INT8, m->w8, nv);
     else
         rc |= wds(g, "values", H5T_STD_I16LE, H5T_NATIVE_INT16, m->w16, nv);
-    if (sparse) {
+    if (m->layout == KML_MAT_BITMAP)
+        rc |= wds(g, "bitmap", H5T_STD_U8LE, H5T_NATIVE_UINT8, m->bitmap, (hsize_t)m->cols * ((m->rows + 7u) / 8u));
+    if (m->layout == KML_MAT_SPARSE) {
         rc |= wds(g, "colptr", H5T_STD_U16LE, H5T_NATIVE_UINT16, m->colptr, (hsize_t)m->cols + 1);
         if (m->idx8)
             rc |= wds(g, "idx", H5T_STD_U8LE, H5T_NATIVE_UINT8, m->idx8, nv);
@@ -100,7 +102,10 @@ int kml_qmodel_file_extra(hid_t file, void *ctx, kml_error *err)
              wattr_int(g, "q_x", q->q_x) | wattr_int(g, "q_h", q->q_h) | wattr_int(g, "q_a", q->q_a) |
              wattr_int(g, "q_g", q->q_g) | wattr_int(g, "q_mid_w", q->W.q_mid) | wattr_int(g, "q_mid_u", q->U.q_mid) |
              wattr_int(g, "norm_shift", q->norm_shift) | wattr_int(g, "s_alpha", q->s_alpha) |
-             wattr_int(g, "s_beta", q->s_beta) | wattr_int(g, "s_zeta", q->s_zeta) | wattr_int(g, "s_nu", q->s_nu);
+             wattr_int(g, "s_beta", q->s_beta) | wattr_int(g, "s_zeta", q->s_zeta) | wattr_int(g, "s_nu", q->s_nu) |
+             wattr_str(g, "sparse_format", qm->fmt.sparse_fmt == KML_SPFMT_CSC      ? "csc"
+                                           : qm->fmt.sparse_fmt == KML_SPFMT_BITMAP ? "bitmap"
+                                                                                    : "auto");
     for (int s = 0; s < KML_QS_COUNT; s++) {
         const kml_mat_q *m = slot_mat(q, s);
         if (m) rc |= write_mat(g, slot_name(q->W.rank, q->U.rank, s), m);
@@ -232,9 +237,11 @@ static int read_mat(rctx *c, hid_t q, const char *name, uint16_t rows, uint16_t 
         kml_error_set(c->err, "%s: %s has %ld-bit weights (8 or 16)", c->path, where, bits);
         goto done;
     }
-    int sparse = strcmp(layout, "sparse") == 0;
+    /* "bitmap" is newer than the other two: a file written before it never says it */
+    int csc = strcmp(layout, "sparse") == 0, bm = strcmp(layout, "bitmap") == 0, sparse = csc || bm;
     if (!sparse && strcmp(layout, "dense") != 0) {
-        kml_error_set(c->err, "%s: %s layout '%s' (dense or sparse)", c->path, where, layout);
+        kml_error_set(c->err, "%s: %s has an unknown layout '%s' (expected dense, sparse or bitmap)", c->path, where,
+                      layout);
         goto done;
     }
     hsize_t nv = sparse ? (hsize_t)nnz : (hsize_t)rows * cols;
@@ -247,7 +254,7 @@ static int read_mat(rctx *c, hid_t q, const char *name, uint16_t rows, uint16_t 
     m->cols = cols;
     m->wbits = (uint8_t)bits;
     m->q = (uint8_t)qq;
-    m->layout = sparse ? KML_MAT_SPARSE : KML_MAT_DENSE;
+    m->layout = bm ? KML_MAT_BITMAP : csc ? KML_MAT_SPARSE : KML_MAT_DENSE;
     m->nnz = (uint16_t)(sparse ? nnz : 0);
     void *p;
     if (bits == 8) {
@@ -257,7 +264,11 @@ static int read_mat(rctx *c, hid_t q, const char *name, uint16_t rows, uint16_t 
         if (rds(c, g, where, "values", H5T_NATIVE_INT16, 2, nv, &p)) goto done;
         buf->w16 = p;
     }
-    if (sparse) {
+    if (bm) {
+        if (rds(c, g, where, "bitmap", H5T_NATIVE_UINT8, 1, (hsize_t)cols * ((rows + 7u) / 8u), &p)) goto done;
+        buf->bitmap = p;
+    }
+    if (csc) {
         if (rds(c, g, where, "colptr", H5T_NATIVE_UINT16, 2, (hsize_t)cols + 1, &p)) goto done;
         buf->colptr = p;
         if (rows <= 256) {
@@ -273,6 +284,7 @@ static int read_mat(rctx *c, hid_t q, const char *name, uint16_t rows, uint16_t 
     m->colptr = buf->colptr;
     m->idx8 = buf->idx8;
     m->idx16 = buf->idx16;
+    m->bitmap = buf->bitmap;
     rc = 0;
 done:
     H5Gclose(g);
@@ -353,6 +365,14 @@ static int read_group(rctx *c, hid_t g, kml_qmodel *qm)
     f->q_mid_w = q->W.q_mid;
     f->q_mid_u = q->U.q_mid;
     f->norm_shift = q->norm_shift;
+    /* the CSC / bitmap choice the model was built with; absent (older files): auto */
+    f->sparse_fmt = KML_SPFMT_AUTO;
+    if (H5Aexists(g, "sparse_format") > 0) {
+        char spf[16];
+        if (rattr_str(c, g, w, "sparse_format", spf, sizeof spf)) return -1;
+        if (kml_sparse_fmt_parse(spf, &f->sparse_fmt))
+            return kml_error_set(c->err, "%s: /quant sparse_format '%s' (auto, csc or bitmap)", c->path, spf);
+    }
     for (int s = 0; s < KML_QS_COUNT; s++) {
         f->bits[s] = dst[s]->wbits ? dst[s]->wbits : 8;
         f->q_mat[s] = dst[s]->q;

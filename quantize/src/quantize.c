@@ -213,6 +213,7 @@ static int budget_pick(ctx *c, const kml_quant_opts *o, kml_qformat *f, score *b
         for (int i = 0; i < k; i++) bits[slots[i]] = (mask >> i) & 1 ? 16 : 8;
         kml_qformat t, built;
         kml_qformat_from_ranges(c->m, c->cal, bits, &t);
+        t.sparse_fmt = o->sparse_fmt;
         score s;
         if (evaluate(c, &t, &s, &built, err)) return -1;
         if (s.bytes && s.bytes < smallest) smallest = s.bytes;
@@ -279,6 +280,7 @@ int kml_quantize(const kml_model *m, const kml_dataset *train_raw, const kml_qua
     for (int s = 0; s < KML_QS_COUNT; s++) bits[s] = o->bits;
     kml_qformat f;
     kml_qformat_from_ranges(m, &rep->calib, bits, &f);
+    f.sparse_fmt = o->sparse_fmt;
     rep->start = f;
     ctx c = {m, &val, fpred, &rep->calib, o->flash_budget, 0};
     score best;

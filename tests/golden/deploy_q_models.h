@@ -6,10 +6,10 @@
 #include <string.h>
 #include "deploy_q_golden.h"
 
-#define DENSE8(R, K, Q, w) {R, K, KML_MAT_DENSE, 8, Q, 0, w, NULL, NULL, NULL, NULL}
-#define DENSE16(R, K, Q, w) {R, K, KML_MAT_DENSE, 16, Q, 0, NULL, w, NULL, NULL, NULL}
-#define SPARSE8(R, K, Q, NNZ, w, ptr, idx) {R, K, KML_MAT_SPARSE, 8, Q, NNZ, w, NULL, ptr, idx, NULL}
-#define SPARSE16(R, K, Q, NNZ, w, ptr, idx) {R, K, KML_MAT_SPARSE, 16, Q, NNZ, NULL, w, ptr, idx, NULL}
+#define DENSE8(R, K, Q, w) {R, K, KML_MAT_DENSE, 8, Q, 0, w, NULL, NULL, NULL, NULL, NULL}
+#define DENSE16(R, K, Q, w) {R, K, KML_MAT_DENSE, 16, Q, 0, NULL, w, NULL, NULL, NULL, NULL}
+#define SPARSE8(R, K, Q, NNZ, w, ptr, idx) {R, K, KML_MAT_SPARSE, 8, Q, NNZ, w, NULL, ptr, idx, NULL, NULL}
+#define SPARSE16(R, K, Q, NNZ, w, ptr, idx) {R, K, KML_MAT_SPARSE, 16, Q, NNZ, NULL, w, ptr, idx, NULL, NULL}
 
 static inline kml_rnn_q model_ga(void)
 {

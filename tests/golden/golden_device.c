@@ -30,7 +30,7 @@ int main(void)
     /* dense int8 dot against a plain sum, extremes included */
     static const int8_t w[6] KML_FLASH = {-128, 127, -128, 127, 1, -1};
     int16_t x[6] = {-32768, 32767, 32767, -32768, -32768, 32767};
-    kml_mat_q m = {6, 1, KML_MAT_DENSE, 8, 0, 0, w, 0, 0, 0, 0};
+    kml_mat_q m = {6, 1, KML_MAT_DENSE, 8, 0, 0, w, 0, 0, 0, 0, 0};
     int32_t exp = 0;
     for (int i = 0; i < 6; i++) exp += (int32_t)KML_READ_I8(w + i) * x[i];
     bad |= kml_mat_dot_col_q(&m, x, 0) != exp ? 8 : 0;
@@ -39,12 +39,12 @@ int main(void)
     static const int8_t sw[4] KML_FLASH = {-128, -128, 127, -1};
     static const uint8_t si[4] KML_FLASH = {0, 2, 3, 5};
     static const uint16_t sp[2] KML_FLASH = {0, 4};
-    kml_mat_q sm = {6, 1, KML_MAT_SPARSE, 8, 0, 4, sw, 0, sp, si, 0};
+    kml_mat_q sm = {6, 1, KML_MAT_SPARSE, 8, 0, 4, sw, 0, sp, si, 0, 0};
     int32_t sexp = (int32_t)128 * 32768 - (int32_t)128 * 32767 - (int32_t)127 * 32768 - 32767;
     bad |= kml_mat_dot_col_q(&sm, x, 0) != sexp ? 32 : 0;
     /* dense int16 on extremes: both signs of every byte combination */
     static const int16_t w16[6] KML_FLASH = {-32768, 32767, -32768, 255, -256, 1};
-    kml_mat_q dm = {6, 1, KML_MAT_DENSE, 16, 0, 0, 0, w16, 0, 0, 0};
+    kml_mat_q dm = {6, 1, KML_MAT_DENSE, 16, 0, 0, 0, w16, 0, 0, 0, 0};
     int16_t x16[6] = {-32768, -32768, 32767, -257, 255, -1}; /* |sum| < 2^31 */
     int32_t dexp = 1073741824L - 1073709056L - 1073709056L - 65535L - 65280L - 1L;
     bad |= kml_mat_dot_col_q(&dm, x16, 0) != dexp ? 64 : 0;

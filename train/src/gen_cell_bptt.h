@@ -72,6 +72,7 @@ static void bptt_worker(void *p, int w)
             if (t > 0) {
                 rec_bwd(&c, dah + k * SG, dhu1 + k * SU, dh2);
                 step_back(&dh, &dh2, dHs + (size_t)(t - 1) * SH, BH);
+                if (c.dh_clip > 0) clip_rows(dh, B, H, c.dh_clip);
             }
         }
         kml_workers_sync(&j->wk);

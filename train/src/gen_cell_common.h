@@ -16,12 +16,13 @@ typedef struct cell_ctx {
     int B;           /* rows this worker runs */
     int S;           /* rows per time step in the arrays (the whole batch) */
     const REAL *Ut, *U2t, *U1t; /* backward only: Uᵀ, or U2ᵀ and U1ᵀ (scratch) */
+    REAL dh_clip;    /* backward only: bound on each row's ||dLoss/dh_{t-1}||, 0 = none (kml_model.bptt_clip) */
 } cell_ctx;
 
 static cell_ctx ctx_of(const kml_model_config *cfg, REAL *const *P, int S)
 {
     cell_ctx c = {cfg, P, cfg->D, cfg->H, kml_cell_gates(cfg->cell) * cfg->H, cfg->rank_w, cfg->rank_u, S, S,
-                  NULL, NULL, NULL};
+                  NULL, NULL, NULL, 0};
     return c;
 }
 
@@ -124,6 +125,20 @@ static void step_back(REAL **dh, REAL **dh2, const REAL *dHs_prev, size_t n)
     REAL *t = *dh;
     *dh = *dh2;
     *dh2 = t;
+}
+
+/* Scale each of the B rows of dh[B][H] whose L2 norm exceeds clip down to norm clip. */
+static void clip_rows(REAL *dh, int B, int H, REAL clip)
+{
+    for (int b = 0; b < B; b++) {
+        REAL *r = dh + (size_t)b * H;
+        double s = 0.0;
+        for (int j = 0; j < H; j++) s += (double)r[j] * r[j];
+        if (s > (double)clip * clip) {
+            REAL k = (REAL)(clip / sqrt(s));
+            for (int j = 0; j < H; j++) r[j] *= k;
+        }
+    }
 }
 
 /* rows[i][j] += b[j] for B rows of n */

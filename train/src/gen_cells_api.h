@@ -50,6 +50,7 @@ void KML_API(kml_cell_backward)(const MODEL *m, const REAL *X, int T, int B, con
     kml_cell_layout L;
     kml_cell_layout_of(&m->cfg, T, B, &L);
     cell_ctx c = ctx_of(&m->cfg, m->p, B);
+    c.dh_clip = (REAL)m->bptt_clip;
     REAL *const *Gp = grad->p;
     KML_FP_ENTER(fp);
     switch (m->cfg.cell) {

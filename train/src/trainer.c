@@ -259,6 +259,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     mc.C = data->C;
     if (kml_model_alloc(&r.m, &mc, err) || kml_model_alloc(&r.g, &mc, err)) goto done;
     kml_model_init_params(&r.m, tc->seed);
+    r.m.bptt_clip = tc->bptt_clip;
     if (tc->normalize) {
         if (kml_norm_fit(&r.fit, tc->norm_mode, &r.m.norm, err)) goto done;
         kml_norm_apply(&r.m.norm, &r.fit);
@@ -346,7 +347,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         int64_t fp[KML_STATE_FP] = {mc.cell, mc.D, mc.H, mc.C, mc.rank_w, mc.rank_u, mc.gate_nl, mc.update_nl,
                                     (int64_t)P, (int64_t)n_opt, (int64_t)n_b, r.fit.n, r.val.n, tc->epochs, B,
                                     (int64_t)tc->seed, oc.kind, tc->normalize, tc->norm_mode};
-        double dv[5] = {oc.lr, tc->density_w, tc->density_u, oc.clip, tc->val_frac};
+        double dv[6] = {oc.lr, tc->density_w, tc->density_u, oc.clip, tc->val_frac, tc->bptt_clip};
         memcpy(fp + 19, dv, sizeof dv);
         memcpy(st.fp, fp, sizeof fp);
     }
@@ -378,12 +379,17 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     }
     if (tc->log && e0 == 0)
         fprintf(tc->log, "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,best_val_accuracy,phase,skipped_steps,"
-                         "clipped_steps,grad_norm_mean,grad_norm_max,seconds,samples_per_second\n");
+                         "clipped_steps,grad_norm_mean,grad_norm_max,seconds,samples_per_second%s\n",
+                tc->log_test && r.test.n ? ",test_accuracy" : "");
 
     for (int e = e0; e < tc->epochs; e++) {
         double lr = kml_optim_lr(&oc, e, tc->epochs), t_ep = kml_now_seconds();
         double loss_sum = 0.0, gn_sum = 0.0, gn_max = 0.0;
         long seen = 0, correct = 0, ep_skipped = 0, gn_n = 0;
+        if (tc->qat.fake && tc->qat.switch_nl && e >= tc->qat.start_epoch) {
+            r.m.cfg.gate_nl = r.g.cfg.gate_nl = tc->qat.gate_nl;   /* the PWL phase (also on resume) */
+            r.m.cfg.update_nl = r.g.cfg.update_nl = tc->qat.update_nl;
+        }
         kml_rng_shuffle(&rng, order, r.fit.n);
         for (long k = 0; k < per_epoch; k++, step++) {
             int s0 = (int)(k * B), b = r.fit.n - s0 < B ? r.fit.n - s0 : B;
@@ -461,12 +467,21 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         double secs = kml_now_seconds() - t_ep, sps = secs > 0 ? r.fit.n / secs : 0;
         double tr_loss = seen ? loss_sum / seen : NAN, tr_acc = seen ? (double)correct / seen : 0;
         kml_progress_epoch(&pg, e, lr, tr_loss, tr_acc, val, is_best, sps, skipped);
+        double test_acc = -1.0;
+        if (tc->log && tc->log_test && r.test.n) {   /* monitoring only: never feeds the selection above */
+            if (qat_epoch) tc->qat.fake(&r.m, tc->qat.ctx);
+            predict_ws(&r.m, &r.test, pred, &w, eidx);
+            if (qat_epoch) tc->qat.restore(&r.m, tc->qat.ctx);
+            test_acc = accuracy_of(&r.test, pred);
+        }
         if (tc->log) {
             fprintf(tc->log, "%d,%.6g,%.6f,%.6f,", e + 1, lr, tr_loss, tr_acc);
             if (val >= 0) fprintf(tc->log, "%.6f,%.6f,%.6f,", val_loss, val, best_val);
             else fprintf(tc->log, ",,,");
-            fprintf(tc->log, "%d,%ld,%ld,%.4g,%.4g,%.3f,%.1f\n", kml_iht_phase(&iht, step - 1) + 1, skipped, opt.clipped,
+            fprintf(tc->log, "%d,%ld,%ld,%.4g,%.4g,%.3f,%.1f", kml_iht_phase(&iht, step - 1) + 1, skipped, opt.clipped,
                     gn_n ? gn_sum / gn_n : 0.0, gn_max, secs, sps);
+            if (test_acc >= 0) fprintf(tc->log, ",%.6f", test_acc);
+            fputc('\n', tc->log);
             fflush(tc->log);
         }
         sum->epochs = e + 1;

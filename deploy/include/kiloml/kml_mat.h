@@ -1,7 +1,7 @@
 /* kiloml/kml_mat.h: weight matrices in flash and the products the cells need.
  *
  * Row-vector convention (as the trainer): y (1×cols) = x (1×rows) · W (rows×cols).
- * Both layouts are stored OUTPUT-MAJOR, so that one output is one contiguous run of flash and
+ * All three layouts are stored OUTPUT-MAJOR, so that one output is one contiguous run of flash and
  * one accumulator:
  *   KML_MAT_DENSE   val[j*rows + i] = W[i][j]            (W transposed, cols × rows)
  *   KML_MAT_SPARSE  column lists (CSC): the nonzeros of column j are
@@ -9,6 +9,23 @@
  *                   colptr has cols+1 entries (uint16, so nnz <= 65535), colptr[0] = 0,
  *                   rows within a column strictly increasing. Row indices are uint8 (idx8)
  *                   when rows <= 256, else uint16 (idx16); the other pointer is NULL.
+ *   KML_MAT_BITMAP  the sparsity pattern as one bit per entry: column j owns the RB = ceil(rows/8)
+ *                   bytes bitmap[j*RB .. j*RB + RB), bit (i % 8) of byte i / 8 (LSB first) set when
+ *                   W[i][j] != 0; the bits of the last byte beyond `rows` are 0. The nonzeros are
+ *                   stored in val / w8 / w16 contiguously, column after column, rows increasing
+ *                   within a column (the same order as CSC); nnz = the number of set bits.
+ *                   No column pointers: the products walk the columns in order (kml_mat_vec_* and
+ *                   the cells' unit loops), which is the only access pattern the cells use on a
+ *                   U / W factor. kml_mat_dot_col_* on a bitmap matrix first counts the set bits of
+ *                   the columns before j (O(j·RB) byte reads): correct, but meant for tests and
+ *                   rare calls, not for a per-column loop. colptr / idx8 / idx16 are NULL.
+ *                   rows <= KML_BITMAP_MAX_ROWS (2040: at most 255 pattern bytes per column).
+ *                   Float path: the kernels and validation accept it (same floats as CSC), but the
+ *                   float cell reads W2 / U2 through kml_mat_dot_col_f32 per column (the counting
+ *                   above), and `kiloml export` never writes a float bitmap; it is meant for the
+ *                   integer path, where the step walks the columns.
+ *                   Flash: cols·RB + nnz·(value bytes), against CSC's 2(cols+1) + nnz·(value + index)
+ *                   bytes: the smaller one once the density is above about 1/8 (uint8 indices).
  *
  * Float path: val is `const float *`. Integer path: values are int8 (w8, wbits = 8) or int16
  * (w16, wbits = 16), chosen per matrix, in Q q (see kml_q.h).
@@ -27,21 +44,23 @@
 #include <stdint.h>
 #include "kiloml/kml_port.h"
 
-enum { KML_MAT_DENSE = 0, KML_MAT_SPARSE = 1 };
+enum { KML_MAT_DENSE = 0, KML_MAT_SPARSE = 1, KML_MAT_BITMAP = 2 };
+#define KML_BITMAP_MAX_ROWS 2040
 
 typedef struct kml_mat_f32 {
     uint16_t rows, cols;
-    uint8_t layout;            /* KML_MAT_DENSE / KML_MAT_SPARSE */
-    uint16_t nnz;              /* sparse: number of stored values; dense: ignored */
+    uint8_t layout;            /* KML_MAT_DENSE / KML_MAT_SPARSE / KML_MAT_BITMAP */
+    uint16_t nnz;              /* sparse, bitmap: number of stored values; dense: ignored */
     const float *val;          /* flash */
     const uint16_t *colptr;    /* sparse: cols + 1 entries, flash */
     const uint8_t *idx8;       /* sparse, rows <= 256 */
     const uint16_t *idx16;     /* sparse, rows > 256 */
+    const uint8_t *bitmap;     /* bitmap: cols * ceil(rows / 8) bytes, flash */
 } kml_mat_f32;
 
 typedef struct kml_mat_q {
     uint16_t rows, cols;
-    uint8_t layout;            /* KML_MAT_DENSE / KML_MAT_SPARSE */
+    uint8_t layout;            /* KML_MAT_DENSE / KML_MAT_SPARSE / KML_MAT_BITMAP */
     uint8_t wbits;             /* 8: w8 used, 16: w16 used */
     uint8_t q;                 /* fractional bits of the weights */
     uint16_t nnz;
@@ -50,6 +69,7 @@ typedef struct kml_mat_q {
     const uint16_t *colptr;
     const uint8_t *idx8;
     const uint16_t *idx16;
+    const uint8_t *bitmap;     /* bitmap: cols * ceil(rows / 8) bytes, flash */
 } kml_mat_q;
 
 /* A linear map x -> x·W: full (rank 0: only `a` is used) or low rank (x·A)·B, never formed.
@@ -83,7 +103,7 @@ int32_t kml_mat_colsum_max_q(const kml_mat_q *m);
 kml_status kml_mat_validate_f32(const kml_mat_f32 *m, uint16_t expect_rows, uint16_t expect_cols);
 kml_status kml_mat_validate_q(const kml_mat_q *m, uint16_t expect_rows, uint16_t expect_cols);
 
-/* Bytes the matrix occupies in flash (values + column pointers + indices). */
+/* Bytes the matrix occupies in flash (values + column pointers + indices, or values + bitmap). */
 uint32_t kml_mat_flash_bytes_f32(const kml_mat_f32 *m);
 uint32_t kml_mat_flash_bytes_q(const kml_mat_q *m);
 

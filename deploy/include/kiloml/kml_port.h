@@ -19,7 +19,11 @@
 #include <stdint.h>
 
 /* Format of the descriptors below and of the headers `kiloml export` writes. Bumped whenever
- * a struct field, a number format or a kernel's rounding changes. */
+ * a struct field, a number format or a kernel's rounding changes. A field appended at the end of
+ * a struct that older headers leave zero (their designated initialisers) keeps the version: the
+ * `bitmap` pointer of kml_mat_f32 / kml_mat_q (KML_MAT_BITMAP) came that way under version 1, so
+ * headers and .q.kml files written before it still build and read; a header that uses it does not
+ * compile against an older runtime (no such field). */
 #define KML_DEPLOY_FORMAT_VERSION 1
 
 #if defined(__AVR__)

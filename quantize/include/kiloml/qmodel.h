@@ -16,7 +16,9 @@
  *   WA  W (D×H) or W1 (D×rW)      WB  W2 (rW×H), low rank only
  *   UA  U (H×H) or U1 (H×rU)      UB  U2 (rU×H), low rank only
  *   V   the classifier (H×C), always dense
- * Each present slot is int8 or int16 (per matrix), dense or sparse CSC (the smaller in flash).
+ * Each present slot is int8 or int16 (per matrix), dense or sparse (the smaller in flash); a sparse
+ * matrix is stored as CSC or as a bitmap (kml_mat.h) per kml_qformat.sparse_fmt: by default the
+ * smaller of the two in flash, CSC on a tie (its kernel is the faster one).
  * The number formats follow deploy/include/kiloml/kml_rnn.h; kml_qmodel_build checks them with
  * kml_rnn_validate_q (shifts in [0, 30], accumulator bound via kml_mat_colsum_max_q). */
 #ifndef KILOML_QMODEL_H
@@ -36,6 +38,17 @@ const char *kml_qslot_name(const kml_model_config *cfg, kml_qslot s);
 /* The float parameter behind a slot (KML_P_*), or -1 when absent. */
 int kml_qslot_param(const kml_model_config *cfg, kml_qslot s);
 
+/* How a sparse matrix is stored: AUTO = the smaller in flash of CSC and bitmap (ties: CSC). A forced
+ * format applies to every matrix that is sparse at all (sparse bytes < dense bytes); V stays dense;
+ * a matrix of more than KML_BITMAP_MAX_ROWS rows is never a bitmap. */
+typedef enum { KML_SPFMT_AUTO = 0, KML_SPFMT_CSC = 1, KML_SPFMT_BITMAP = 2 } kml_sparse_fmt;
+
+/* "auto" | "csc" | "bitmap" -> *out; -1 on anything else. */
+int kml_sparse_fmt_parse(const char *s, kml_sparse_fmt *out);
+/* The name of a deploy layout as reports and the .kml file spell it: "dense", "sparse" (CSC),
+ * "bitmap"; "?" for an unknown value. */
+const char *kml_mat_layout_name(uint8_t layout);
+
 /* Every number format of an integer model (fractional bits, see kml_q.h) and the weight widths. */
 typedef struct kml_qformat {
     int q_in, q_x, q_h, q_a, q_g;  /* raw input, normalised input, state, pre-activation, gates */
@@ -43,6 +56,7 @@ typedef struct kml_qformat {
     int norm_shift;                /* integer normalisation (kml_norm_q) */
     int q_mat[KML_QS_COUNT];       /* weight fractional bits per slot */
     int bits[KML_QS_COUNT];        /* 8 or 16 per slot */
+    kml_sparse_fmt sparse_fmt;     /* storage of the sparse matrices (0 = auto) */
 } kml_qformat;
 
 /* Ranges seen by running the float model over calibration series (maxima of |·|). */
@@ -62,6 +76,7 @@ typedef struct kml_qmat_buf {
     uint16_t *colptr;
     uint8_t *idx8;
     uint16_t *idx16;
+    uint8_t *bitmap;
 } kml_qmat_buf;
 
 typedef struct kml_qmodel {

@@ -4,11 +4,17 @@
  *   /quant                attributes: quant_format = 1, deploy_format = KML_DEPLOY_FORMAT_VERSION,
  *                         cell ("fastrnn" | "fastgrnn"), gate_nl / update_nl ("quantsigm" / "quanttanh"),
  *                         D, H, C, rank_w, rank_u, q_in, q_x, q_h, q_a, q_g, q_mid_w, q_mid_u,
- *                         norm_shift, s_alpha, s_beta, s_zeta, s_nu (int16 constants in Q q_g)
+ *                         norm_shift, s_alpha, s_beta, s_zeta, s_nu (int16 constants in Q q_g),
+ *                         sparse_format ("auto" | "csc" | "bitmap": the option the model was built
+ *                         with; optional, absent in older files = auto)
  *   /quant/<slot>         one group per matrix (W or W1, W2, U or U1, U2, V); attributes rows, cols,
- *                         layout ("dense" | "sparse"), bits (8 | 16), q, nnz; datasets
- *                         values (int8 / int16: dense cols×rows output-major, sparse nnz values),
- *                         colptr (uint16, cols + 1) and idx (uint8 when rows <= 256, else uint16), sparse only
+ *                         layout ("dense" | "sparse" (CSC) | "bitmap"), bits (8 | 16), q, nnz; datasets
+ *                         values (int8 / int16: dense cols×rows output-major, sparse / bitmap nnz values),
+ *                         colptr (uint16, cols + 1) and idx (uint8 when rows <= 256, else uint16), sparse only;
+ *                         bitmap (uint8, cols × ceil(rows / 8), kml_mat.h's bit order), bitmap only.
+ *                         "bitmap" came later within quant_format 1: older files never use it and read
+ *                         as before; a reader that predates it rejects it as an unknown layout, and
+ *                         this one rejects any other name the same way.
  *   /quant/b_h, /quant/b_g   int16 [H] in Q q_a (b_g FastGRNN only)
  *   /quant/v              int32 [C] in Q (q_h + V.q)
  *   /quant/norm_m, /quant/norm_s   int16 [D] (when the model normalises its input)

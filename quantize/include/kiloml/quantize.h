@@ -35,6 +35,7 @@ typedef struct kml_quant_opts {
     int max_val;                   /* cap on validation series (default 1000) */
     int max_calib;                 /* cap on calibration series (default 2000) */
     uint64_t seed;                 /* validation carve */
+    kml_sparse_fmt sparse_fmt;     /* CSC / bitmap choice for sparse matrices (default auto) */
     FILE *log;                     /* progress and the budget table, or NULL */
 } kml_quant_opts;
 

@@ -17,6 +17,7 @@ typedef struct kml_model_f64 {
     double *p[KML_PARAM_COUNT];
     double *block;
     size_t n_params;
+    double bptt_clip;   /* as kml_model's */
 } kml_model_f64;
 
 int kml_model_f64_alloc(kml_model_f64 *m, const kml_model_config *cfg, kml_error *err);  /* zeroed */

@@ -94,6 +94,10 @@ typedef struct kml_model {
     size_t n_params;             /* floats in block */
     kml_norm norm;               /* input normalisation (owned); mean/std NULL = none */
     char **class_names;          /* cfg.C names or NULL (owned) */
+    /* Training only, not saved: > 0 bounds the L2 norm of each series' dLoss/dh_{t-1} as BPTT carries it
+     * back through time (the gradient through the recurrence is scaled down where it would explode;
+     * Graves 2013 clipped the LSTM's backward derivatives alike). 0 (the default) = the exact gradient. */
+    double bptt_clip;
 } kml_model;
 
 /* Names for the command line and the model file. */

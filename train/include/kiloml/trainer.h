@@ -57,6 +57,11 @@ typedef int (*kml_checkpoint_fn)(const kml_model *best, const kml_train_summary 
  * fake == NULL (the default): no QAT. */
 typedef struct kml_train_qat {
     int start_epoch;
+    /* switch_nl = 1: the model trains with its configured (smooth) nonlinearities up to start_epoch
+     * and with gate_nl / update_nl (the PWL forms) from then on; the kept model (from a QAT epoch)
+     * carries the PWL ones. 0: the configured nonlinearities throughout. */
+    int switch_nl;
+    kml_nonlin gate_nl, update_nl;
     void (*fake)(kml_model *m, void *ctx);
     void (*restore)(kml_model *m, void *ctx);
     void *ctx;
@@ -76,6 +81,9 @@ typedef struct kml_train_config {
     kml_norm_mode norm_mode;  /* per feature (default) or per step */
     int progress;             /* 1: progress on stderr (live bar on a TTY, else a line per epoch) */
     FILE *log;                /* CSV of the curves, one row per epoch, or NULL */
+    double bptt_clip;         /* > 0: bound on each series' ||dLoss/dh|| carried back through time (kml_model.bptt_clip) */
+    int log_test;             /* 1: the CSV also gets the test accuracy of every epoch's model (monitoring
+                               * only: selection stays on validation; off by default) */
     kml_checkpoint_fn checkpoint;
     void *checkpoint_ctx;
     /* Resumable state (parameters, optimiser moments, IHT support, generator, counters) written
