@@ -3,12 +3,14 @@
 # ATmega328P (simavr, exact cycles) and Cortex-M0+ (QEMU + tools/qemu_insn_plugin.c, cycles
 # estimated from the TRM timings).
 #
-#   [FW_BUILD_TYPE=Release] [TARGETS=cortex-m0plus] bench/device_speed.sh [BUILD_DIR] [extra firmware C flags, e.g. -DKML_NO_ASM]
+#   [FW_BUILD_TYPE=Release] [TARGETS=cortex-m0plus] [LAYOUT=csc|bitmap] bench/device_speed.sh [BUILD_DIR]
+#       [extra firmware C flags, e.g. -DKML_NO_ASM]
 #
 # BUILD_DIR (default ./build) is a configured host build of this tree (it supplies kml_devgen,
 # simavr_run and the QEMU plugin; they are built here if missing). The model: D 9, H 80, C 2,
 # W = W1·W2 rank 5 at 20 % density, U = U1·U2 rank 40 at 30 % density, int8 weights,
 # quantSigm / quantTanh, random weights (seed 21; tools/kml_devgen.c), a 128-step test window.
+# The four sparse factors are stored in CSC, or with LAYOUT=bitmap as KML_MAT_BITMAP (same values).
 # For each target it builds examples/firmware (MinSizeRel, as the device tests do) and runs:
 #   fw_model  one 128-step window, every step timed (region 3), output compared with the host
 #             build of the same deploy/ code (bit for bit: class, logits, final state)
@@ -33,8 +35,14 @@ simavr=$(find "$build" -name simavr_run -type f -perm -u+x | head -n 1)
 plugin=$(find "$build" -name libkml_qemu_insn.so | head -n 1)
 
 T=128
+layout=${LAYOUT:-csc}
+case $layout in
+csc) lflag= ;;
+bitmap) lflag=--bitmap ;;
+*) echo "device_speed: LAYOUT must be csc or bitmap, got '$layout'" >&2; exit 2 ;;
+esac
 "$devgen" model --cell fastgrnn --D 9 --H 80 --C 2 --rank-w 5 --rank-u 40 --density-w 20 --density-u 30 \
-    --seed 21 --T $T --name har2 -o "$out/har2_model.h"
+    --seed 21 --T $T $lflag --name har2 -o "$out/har2_model.h"
 
 # host reference of fw_model (same deploy/ sources, host compiler)
 cc -std=c11 -O2 -I"$root/examples/firmware" -I"$root/deploy/include" \
@@ -65,11 +73,11 @@ for t in $targets; do
         { cat "$fw/log_bench.txt"; echo "device_speed: $t bench run failed" >&2; exit 1; }
 done
 
-awk -v T=$T -v extra="$extra" -v targets="$targets" '
+awk -v T=$T -v extra="$extra" -v targets="$targets" -v layout="$layout" '
 function get(f, k,   l, a) { while ((getline l < f) > 0) { split(l, a, "="); if (a[1] == k) { close(f); return a[2] } }
                                close(f); return "" }
 BEGIN {
-    printf "HAR-2-shaped FastGRNN (D 9, H 80, W rank 5 @ 20%%, U rank 40 @ 30%%, int8), %d-step window%s\n", T,
+    printf "HAR-2-shaped FastGRNN (D 9, H 80, W rank 5 @ 20%%, U rank 40 @ 30%%, int8, %s), %d-step window%s\n", layout, T,
            extra == "" ? "" : " [firmware flags: " extra "]"
 }
 {

@@ -1,7 +1,6 @@
 /* cli/cmd_quantize.c: `kiloml quantize MODEL.kml --calib DATA -o MODEL.q.kml`: calibrate on the
  * training split, search the shifts, write the float model with its /quant group, report the
  * integer model beside the float one on the test split. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "commands.h"
 #include "data_args.h"
 #include "kiloml/emi_file.h"
+#include "num_args.h"
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
@@ -56,17 +56,6 @@ static int write_qfile_extra(hid_t file, void *ctx, kml_error *err)
     return x->emi ? kml_emi_file_write_extra(file, (void *)x->emi, err) : 0;
 }
 
-static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (!arg[0] || *end || errno || v < lo || v > hi)
-        return kml_error_set(err, "--%s: expected an integer in %ld..%ld, got '%s'", name, lo, hi, arg);
-    *out = v;
-    return 0;
-}
-
 int kml_cmd_quantize(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -103,7 +92,7 @@ int kml_cmd_quantize(int argc, char **argv)
         case 'o':
         case O_OUT: out_path = optarg; break;
         case O_BITS:
-            if (parse_long("bits", optarg, 8, 16, &v, &err)) goto bad;
+            if (kml_arg_long("bits", optarg, 8, 16, &v, &err)) goto bad;
             if (v != 8 && v != 16) {
                 kml_error_set(&err, "--bits: 8 or 16, got %ld", v);
                 goto bad;
@@ -111,7 +100,7 @@ int kml_cmd_quantize(int argc, char **argv)
             qo.bits = (int)v;
             break;
         case O_BUDGET:
-            if (parse_long("flash-budget", optarg, 1, 100000000L, &v, &err)) goto bad;
+            if (kml_arg_long("flash-budget", optarg, 1, 100000000L, &v, &err)) goto bad;
             qo.flash_budget = v;
             break;
         case O_OBJ:
@@ -130,11 +119,11 @@ int kml_cmd_quantize(int argc, char **argv)
             break;
         case O_NOSEARCH: qo.search = 0; break;
         case O_MAXVAL:
-            if (parse_long("max-val", optarg, 1, 10000000L, &v, &err)) goto bad;
+            if (kml_arg_long("max-val", optarg, 1, 10000000L, &v, &err)) goto bad;
             qo.max_val = (int)v;
             break;
         case O_SEED:
-            if (parse_long("seed", optarg, 0, 0x7fffffffL, &v, &err)) goto bad;
+            if (kml_arg_long("seed", optarg, 0, 0x7fffffffL, &v, &err)) goto bad;
             qo.seed = (uint64_t)v;
             break;
         case O_JSON: json = 1; break;

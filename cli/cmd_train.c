@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "data_args.h"
+#include "num_args.h"
 #include "kiloml/model_file.h"
 #include "kiloml/trainer.h"
 #include "model_report.h"
@@ -59,17 +60,6 @@ enum {
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
     O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP
 };
-
-static int parse_long(const char *name, const char *arg, long lo, long hi, long *out, kml_error *err)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (!arg[0] || *end || errno || v < lo || v > hi)
-        return kml_error_set(err, "--%s: expected an integer in %ld..%ld, got '%s'", name, lo, hi, arg);
-    *out = v;
-    return 0;
-}
 
 static int parse_double(const char *name, const char *arg, double lo, double hi, int lo_open, double *out,
                         kml_error *err)
@@ -154,9 +144,9 @@ int kml_cmd_train(int argc, char **argv)
                 goto bad;
             }
             break;
-        case O_HIDDEN: if (parse_long("hidden", optarg, 1, 4096, &v, &err)) goto bad; tc.model.H = (int)v; break;
-        case O_RANK_W: if (parse_long("rank-w", optarg, 0, 4096, &v, &err)) goto bad; tc.model.rank_w = (int)v; break;
-        case O_RANK_U: if (parse_long("rank-u", optarg, 0, 4096, &v, &err)) goto bad; tc.model.rank_u = (int)v; break;
+        case O_HIDDEN: if (kml_arg_long("hidden", optarg, 1, 4096, &v, &err)) goto bad; tc.model.H = (int)v; break;
+        case O_RANK_W: if (kml_arg_long("rank-w", optarg, 0, 4096, &v, &err)) goto bad; tc.model.rank_w = (int)v; break;
+        case O_RANK_U: if (kml_arg_long("rank-u", optarg, 0, 4096, &v, &err)) goto bad; tc.model.rank_u = (int)v; break;
         case O_GATE:
         case O_UPDATE:
             if (kml_nonlin_parse(optarg, c == O_GATE ? &tc.model.gate_nl : &tc.model.update_nl)) {
@@ -167,8 +157,8 @@ int kml_cmd_train(int argc, char **argv)
             break;
         case O_DW: if (parse_double("density-w", optarg, 0, 1, 1, &tc.density_w, &err)) goto bad; break;
         case O_DU: if (parse_double("density-u", optarg, 0, 1, 1, &tc.density_u, &err)) goto bad; break;
-        case O_EPOCHS: if (parse_long("epochs", optarg, 1, 1000000, &v, &err)) goto bad; tc.epochs = (int)v; break;
-        case O_BATCH: if (parse_long("batch", optarg, 1, 1000000, &v, &err)) goto bad; tc.batch = (int)v; break;
+        case O_EPOCHS: if (kml_arg_long("epochs", optarg, 1, 1000000, &v, &err)) goto bad; tc.epochs = (int)v; break;
+        case O_BATCH: if (kml_arg_long("batch", optarg, 1, 1000000, &v, &err)) goto bad; tc.batch = (int)v; break;
         case O_LR: if (parse_double("lr", optarg, 0, 100, 1, &tc.optim.lr, &err)) goto bad; lr_set = 1; break;
         case O_OPT:
             if (kml_optim_parse(optarg, &tc.optim.kind)) {
@@ -179,7 +169,7 @@ int kml_cmd_train(int argc, char **argv)
         case O_CLIP: if (parse_double("clip", optarg, 0, 1e30, 0, &tc.optim.clip, &err)) goto bad; break;
         case O_BPTT_CLIP: if (parse_double("bptt-clip", optarg, 0, 1e30, 0, &tc.bptt_clip, &err)) goto bad; break;
         case O_DECAY:
-            if (parse_long("lr-decay-epoch", optarg, 0, 1000000, &v, &err)) goto bad;
+            if (kml_arg_long("lr-decay-epoch", optarg, 0, 1000000, &v, &err)) goto bad;
             tc.optim.decay_epoch = (int)v;
             break;
         case O_WD: if (parse_double("weight-decay", optarg, 0, 1, 0, &tc.optim.weight_decay, &err)) goto bad; break;
@@ -195,7 +185,7 @@ int kml_cmd_train(int argc, char **argv)
             tc.seed = s;
             break;
         }
-        case O_THREADS: if (parse_long("threads", optarg, 1, 256, &v, &err)) goto bad; tc.threads = (int)v; break;
+        case O_THREADS: if (kml_arg_long("threads", optarg, 1, 256, &v, &err)) goto bad; tc.threads = (int)v; break;
         case O_NORM:
             if (!strcmp(optarg, "per-feature")) { tc.normalize = 1; tc.norm_mode = KML_NORM_PER_FEATURE; }
             else if (!strcmp(optarg, "per-step")) { tc.normalize = 1; tc.norm_mode = KML_NORM_PER_STEP; }
@@ -215,9 +205,9 @@ int kml_cmd_train(int argc, char **argv)
             else if (!strcmp(optarg, "all")) qat.pwl_phase_only = 0;
             else { kml_error_set(&err, "--qat-pwl: expected all or phase, got '%s'", optarg); goto bad; }
             break;
-        case O_QAT_EPOCHS: if (parse_long("qat-epochs", optarg, 1, 1000000, &v, &err)) goto bad; qat.epochs = (int)v; break;
+        case O_QAT_EPOCHS: if (kml_arg_long("qat-epochs", optarg, 1, 1000000, &v, &err)) goto bad; qat.epochs = (int)v; break;
         case O_QAT_BITS:
-            if (parse_long("qat-bits", optarg, 8, 16, &v, &err)) goto bad;
+            if (kml_arg_long("qat-bits", optarg, 8, 16, &v, &err)) goto bad;
             if (v != 8 && v != 16) { kml_error_set(&err, "--qat-bits: 8 or 16, got %ld", v); goto bad; }
             qat.bits = (int)v;
             break;

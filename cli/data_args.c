@@ -1,5 +1,6 @@
 /* cli/data_args.c: parse the shared data options into a kml_data_opts. */
 #include "data_args.h"
+#include "num_args.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -7,14 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A whole-string decimal integer in [lo, hi]. */
+/* A whole-string decimal integer in [lo, hi] (lo, hi within int). */
 static int parse_int(const char *name, const char *arg, long lo, long hi, int *out, kml_error *err)
 {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(arg, &end, 10);
-    if (!arg[0] || *end || errno || v < lo || v > hi)
-        return kml_error_set(err, "--%s: expected an integer in %ld..%ld, got '%s'", name, lo, hi, arg);
+    long v;
+    if (kml_arg_long(name, arg, lo, hi, &v, err)) return -1;
     *out = (int)v;
     return 0;
 }

@@ -3,18 +3,13 @@
 # Requires exit 0 and one JSON object with the documented keys, agree == n >= 2, selfcheck and fits
 # true, positive sizes and cycles; prints the figures.
 cmake_minimum_required(VERSION 3.20)
+include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
 execute_process(COMMAND ${KILOML} export ${MODEL} -o ${HEADER} --target ${DEVICE} --name CLI --measure --json
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 300)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "kiloml export --measure exited with '${rc}'\n${err}\n${out}")
 endif()
-foreach(key target flash_bytes ram_bytes stack_bytes cycles_per_step ms_per_window agree n selfcheck fits)
-  string(JSON v ERROR_VARIABLE jerr GET "${out}" ${key})
-  if(jerr)
-    message(FATAL_ERROR "JSON output lacks '${key}': ${jerr}\n${out}")
-  endif()
-  set(J_${key} "${v}")
-endforeach()
+kml_json_keys("${out}" target flash_bytes ram_bytes stack_bytes cycles_per_step ms_per_window agree n selfcheck fits)
 if(NOT J_target STREQUAL DEVICE)
   message(FATAL_ERROR "target is '${J_target}', expected ${DEVICE}")
 endif()

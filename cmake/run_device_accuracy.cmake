@@ -11,6 +11,7 @@
 # passed. With EVAL_ALL (WINDOWS = 0, the whole test split), host_accuracy must also equal the
 # integer accuracy `kiloml eval MODEL --data DATA --json` reports.
 cmake_minimum_required(VERSION 3.20)
+include(${CMAKE_CURRENT_LIST_DIR}/json_keys.cmake)
 foreach(v KILOML MODEL DATA HEADER DEVICE)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "run_device_accuracy.cmake: -D${v}= is required")
@@ -29,14 +30,8 @@ execute_process(COMMAND ${KILOML} export ${MODEL} -o ${HEADER} --target ${DEVICE
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "kiloml export --measure --data exited with '${rc}'\n${err}\n${out}")
 endif()
-foreach(key target agree n selfcheck device_accuracy host_accuracy device_correct host_correct cycles_per_step
-            flash_bytes ram_bytes)
-  string(JSON v ERROR_VARIABLE jerr GET "${out}" ${key})
-  if(jerr)
-    message(FATAL_ERROR "JSON output lacks '${key}': ${jerr}\n${out}")
-  endif()
-  set(J_${key} "${v}")
-endforeach()
+kml_json_keys("${out}" target agree n selfcheck device_accuracy host_accuracy device_correct host_correct
+              cycles_per_step flash_bytes ram_bytes)
 if(NOT J_target STREQUAL DEVICE)
   message(FATAL_ERROR "target is '${J_target}', expected ${DEVICE}")
 endif()

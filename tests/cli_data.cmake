@@ -2,7 +2,7 @@
 
 # test_data_args.c is picked up by the glob; it also needs the CLI's option parser.
 if(TARGET test_data_args)
-  target_sources(test_data_args PRIVATE ${CMAKE_SOURCE_DIR}/cli/data_args.c)
+  target_sources(test_data_args PRIVATE ${CMAKE_SOURCE_DIR}/cli/data_args.c ${CMAKE_SOURCE_DIR}/cli/num_args.c)
   target_include_directories(test_data_args PRIVATE ${CMAKE_SOURCE_DIR}/cli)
 endif()
 

@@ -123,6 +123,11 @@ kml_device_model(dev_fastrnn WINDOWS 100 PER_FILE 25 T 32 D 9
 kml_device_model(dev_sparse_grnn WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
                             --density-u 30 --seed 13)
+# The same with pre-activations in Q19: the last factors' shifts are 0 (the column terms' clamps
+# count: the M0+ unit's clamping form), the gates shift right (rounding) instead of left.
+kml_device_model(dev_sparse_grnn_q19 WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
+                            --density-u 30 --q-a 19 --seed 15)
 kml_device_model(dev_sparse_rnn WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastrnn --H 24 --C 2 --density-w 50 --density-u 25 --seed 14)
 # The same pruned models with every sparse matrix stored as a bitmap (KML_MAT_BITMAP): a low-rank

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data_test_util.h"
 #include "kiloml/bag.h"
 
 /* value of series i, step t, feature f: distinct and never 0 */
@@ -15,12 +16,7 @@ static float val(int i, int t, int f) { return (float)(1000 * (i + 1) + 10 * t +
 
 static void make_series(kml_dataset *d, int n, int T, int F)
 {
-    memset(d, 0, sizeof *d);
-    d->n = n;
-    d->T = T;
-    d->F = F;
-    d->X = malloc(sizeof(float) * n * T * F);
-    d->y = malloc(sizeof(int32_t) * n);
+    alloc_dataset(d, n, T, F);
     for (int i = 0; i < n; i++) {
         d->y[i] = i % 3;
         for (int t = 0; t < T; t++)

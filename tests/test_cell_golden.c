@@ -124,102 +124,35 @@ static void run(const kml_model *m, kml_model *g, int every, const double *Hs_wa
     kml_cell_backward(m, X, T, B, cache, Hs, dHs, scratch, g);
 }
 
-#define EXPECT_GRAD(g, id, arr) expect(#arr, (g).p[id], arr, (int)(sizeof arr / sizeof arr[0]))
+/* One golden case: the model's configuration, its parameters (float or double literals), the
+ * expected forward values and every gradient. Lists end at an entry with n == 0. */
+typedef struct {
+    kml_param_id id;
+    const float *f;  /* or */
+    const double *d;
+    int n;
+} param_in;
 
-static void golden_fastgrnn_full(void **state)
-{
-    (void)state;
-    kml_model_config cfg = {KML_CELL_FASTGRNN, D, H, C, 0, 0, KML_NL_SIGMOID, KML_NL_TANH};
-    kml_model m, g;
-    assert_int_equal(kml_model_alloc(&m, &cfg, NULL), 0);
-    assert_int_equal(kml_model_alloc(&g, &cfg, NULL), 0);
-    const float W[] = {0.2f, -0.1f, 0.4f, 0.3f, 0.25f, -0.35f};
-    const float U[] = {0.1f, -0.2f, 0.05f, 0.3f, 0.15f, -0.1f, -0.25f, 0.2f, 0.12f};
-    const float bg[] = {0.5f, -0.3f, 0.1f}, bh[] = {-0.2f, 0.4f, 0.05f}, zeta = 1.0f, nu = -4.0f;
-    set(&m, KML_P_W, W, 6);
-    set(&m, KML_P_U, U, 9);
-    set(&m, KML_P_BG, bg, 3);
-    set(&m, KML_P_BH, bh, 3);
-    set(&m, KML_P_ZETA, &zeta, 1);
-    set(&m, KML_P_NU, &nu, 1);
-    set(&m, KML_P_V, V, 6);
-    set(&m, KML_P_VB, v, 2);
-    run(&m, &g, 0, g1_Hs, g1_logits, g1_loss);
-    EXPECT_GRAD(g, KML_P_W, g1_g_W);
-    EXPECT_GRAD(g, KML_P_U, g1_g_U);
-    EXPECT_GRAD(g, KML_P_BG, g1_g_b_g);
-    EXPECT_GRAD(g, KML_P_BH, g1_g_b_h);
-    EXPECT_GRAD(g, KML_P_ZETA, g1_g_zeta);
-    EXPECT_GRAD(g, KML_P_NU, g1_g_nu);
-    EXPECT_GRAD(g, KML_P_V, g1_g_V);
-    EXPECT_GRAD(g, KML_P_VB, g1_g_v);
-    kml_model_free(&m);
-    kml_model_free(&g);
-}
+typedef struct {
+    kml_param_id id;
+    const char *name;
+    const double *want;
+    int n;
+} grad_want;
 
-static void golden_fastrnn_every_step(void **state)
-{
-    (void)state;
-    kml_model_config cfg = {KML_CELL_FASTRNN, D, H, C, 0, 0, KML_NL_SIGMOID, KML_NL_TANH};
-    kml_model m, g;
-    assert_int_equal(kml_model_alloc(&m, &cfg, NULL), 0);
-    assert_int_equal(kml_model_alloc(&g, &cfg, NULL), 0);
-    const float W[] = {0.4f, -0.3f, 0.2f, -0.1f, 0.5f, 0.3f};
-    const float U[] = {0.2f, 0.1f, -0.3f, -0.15f, 0.25f, 0.1f, 0.05f, -0.2f, 0.3f};
-    const float b[] = {0.1f, -0.2f, 0.3f}, alpha = -1.5f, beta = 2.0f;
-    set(&m, KML_P_W, W, 6);
-    set(&m, KML_P_U, U, 9);
-    set(&m, KML_P_B, b, 3);
-    set(&m, KML_P_ALPHA, &alpha, 1);
-    set(&m, KML_P_BETA, &beta, 1);
-    set(&m, KML_P_V, V, 6);
-    set(&m, KML_P_VB, v, 2);
-    run(&m, &g, 1, g2_Hs, g2_logits, g2_loss);
-    EXPECT_GRAD(g, KML_P_W, g2_g_W);
-    EXPECT_GRAD(g, KML_P_U, g2_g_U);
-    EXPECT_GRAD(g, KML_P_B, g2_g_b);
-    EXPECT_GRAD(g, KML_P_ALPHA, g2_g_alpha);
-    EXPECT_GRAD(g, KML_P_BETA, g2_g_beta);
-    EXPECT_GRAD(g, KML_P_V, g2_g_V);
-    EXPECT_GRAD(g, KML_P_VB, g2_g_v);
-    kml_model_free(&m);
-    kml_model_free(&g);
-}
+typedef struct {
+    kml_model_config cfg;
+    int every; /* classifier on every step (weighted) instead of the last one */
+    param_in in[11];
+    const double *Hs, *logits, *loss;
+    grad_want grads[11];
+} golden_case;
 
-static void golden_fastgrnn_low_rank_pwl(void **state)
-{
-    (void)state;
-    kml_model_config cfg = {KML_CELL_FASTGRNN, D, H, C, 1, 2, KML_NL_QUANTSIGM, KML_NL_QUANTTANH};
-    kml_model m, g;
-    assert_int_equal(kml_model_alloc(&m, &cfg, NULL), 0);
-    assert_int_equal(kml_model_alloc(&g, &cfg, NULL), 0);
-    const float W1[] = {0.6f, -0.4f}, W2[] = {0.5f, -0.3f, 0.2f};
-    const float U1[] = {0.3f, -0.2f, 0.1f, 0.4f, -0.3f, 0.2f}, U2[] = {0.5f, -0.2f, 0.1f, 0.2f, 0.3f, -0.4f};
-    const float bg[] = {0.2f, -0.1f, 0.3f}, bh[] = {0.1f, -0.15f, 0.05f}, zeta = 0.5f, nu = -2.0f;
-    set(&m, KML_P_W1, W1, 2);
-    set(&m, KML_P_W2, W2, 3);
-    set(&m, KML_P_U1, U1, 6);
-    set(&m, KML_P_U2, U2, 6);
-    set(&m, KML_P_BG, bg, 3);
-    set(&m, KML_P_BH, bh, 3);
-    set(&m, KML_P_ZETA, &zeta, 1);
-    set(&m, KML_P_NU, &nu, 1);
-    set(&m, KML_P_V, V, 6);
-    set(&m, KML_P_VB, v, 2);
-    run(&m, &g, 0, g3_Hs, g3_logits, g3_loss);
-    EXPECT_GRAD(g, KML_P_W1, g3_g_W1);
-    EXPECT_GRAD(g, KML_P_W2, g3_g_W2);
-    EXPECT_GRAD(g, KML_P_U1, g3_g_U1);
-    EXPECT_GRAD(g, KML_P_U2, g3_g_U2);
-    EXPECT_GRAD(g, KML_P_BG, g3_g_b_g);
-    EXPECT_GRAD(g, KML_P_BH, g3_g_b_h);
-    EXPECT_GRAD(g, KML_P_ZETA, g3_g_zeta);
-    EXPECT_GRAD(g, KML_P_NU, g3_g_nu);
-    EXPECT_GRAD(g, KML_P_V, g3_g_V);
-    EXPECT_GRAD(g, KML_P_VB, g3_g_v);
-    kml_model_free(&m);
-    kml_model_free(&g);
-}
+#define N_(arr) ((int)(sizeof arr / sizeof arr[0]))
+#define PF(id, arr) {id, arr, NULL, N_(arr)}
+#define PD(id, arr) {id, NULL, arr, N_(arr)}
+#define GW(id, arr) {id, #arr, arr, N_(arr)}
+#define CLASSIFIER PF(KML_P_V, V), PF(KML_P_VB, v)
 
 static void set_d(kml_model *m, kml_param_id id, const double *vals, int n)
 {
@@ -227,52 +160,105 @@ static void set_d(kml_model *m, kml_param_id id, const double *vals, int n)
     for (int i = 0; i < n; i++) m->p[id][i] = (float)vals[i];
 }
 
-#define SET_D(m, id, arr) set_d(&(m), id, arr, (int)(sizeof arr / sizeof arr[0]))
+static void check_case(const golden_case *gc)
+{
+    kml_model m, g;
+    assert_int_equal(kml_model_alloc(&m, &gc->cfg, NULL), 0);
+    assert_int_equal(kml_model_alloc(&g, &gc->cfg, NULL), 0);
+    for (const param_in *p = gc->in; p->n; p++) {
+        if (p->f) set(&m, p->id, p->f, p->n);
+        else set_d(&m, p->id, p->d, p->n);
+    }
+    run(&m, &g, gc->every, gc->Hs, gc->logits, *gc->loss);
+    for (const grad_want *w = gc->grads; w->n; w++) expect(w->name, g.p[w->id], w->want, w->n);
+    kml_model_free(&m);
+    kml_model_free(&g);
+}
+
+static const float g1_W[] = {0.2f, -0.1f, 0.4f, 0.3f, 0.25f, -0.35f};
+static const float g1_U[] = {0.1f, -0.2f, 0.05f, 0.3f, 0.15f, -0.1f, -0.25f, 0.2f, 0.12f};
+static const float g1_bg[] = {0.5f, -0.3f, 0.1f}, g1_bh[] = {-0.2f, 0.4f, 0.05f}, g1_zeta[] = {1.0f}, g1_nu[] = {-4.0f};
+
+static void golden_fastgrnn_full(void **state)
+{
+    (void)state;
+    const golden_case gc = {
+        {KML_CELL_FASTGRNN, D, H, C, 0, 0, KML_NL_SIGMOID, KML_NL_TANH},
+        0,
+        {PF(KML_P_W, g1_W), PF(KML_P_U, g1_U), PF(KML_P_BG, g1_bg), PF(KML_P_BH, g1_bh), PF(KML_P_ZETA, g1_zeta),
+         PF(KML_P_NU, g1_nu), CLASSIFIER},
+        g1_Hs, g1_logits, &g1_loss,
+        {GW(KML_P_W, g1_g_W), GW(KML_P_U, g1_g_U), GW(KML_P_BG, g1_g_b_g), GW(KML_P_BH, g1_g_b_h),
+         GW(KML_P_ZETA, g1_g_zeta), GW(KML_P_NU, g1_g_nu), GW(KML_P_V, g1_g_V), GW(KML_P_VB, g1_g_v)},
+    };
+    check_case(&gc);
+}
+
+static const float g2_W[] = {0.4f, -0.3f, 0.2f, -0.1f, 0.5f, 0.3f};
+static const float g2_U[] = {0.2f, 0.1f, -0.3f, -0.15f, 0.25f, 0.1f, 0.05f, -0.2f, 0.3f};
+static const float g2_b[] = {0.1f, -0.2f, 0.3f}, g2_alpha[] = {-1.5f}, g2_beta[] = {2.0f};
+
+static void golden_fastrnn_every_step(void **state)
+{
+    (void)state;
+    const golden_case gc = {
+        {KML_CELL_FASTRNN, D, H, C, 0, 0, KML_NL_SIGMOID, KML_NL_TANH},
+        1,
+        {PF(KML_P_W, g2_W), PF(KML_P_U, g2_U), PF(KML_P_B, g2_b), PF(KML_P_ALPHA, g2_alpha), PF(KML_P_BETA, g2_beta),
+         CLASSIFIER},
+        g2_Hs, g2_logits, &g2_loss,
+        {GW(KML_P_W, g2_g_W), GW(KML_P_U, g2_g_U), GW(KML_P_B, g2_g_b), GW(KML_P_ALPHA, g2_g_alpha),
+         GW(KML_P_BETA, g2_g_beta), GW(KML_P_V, g2_g_V), GW(KML_P_VB, g2_g_v)},
+    };
+    check_case(&gc);
+}
+
+static const float g3_W1[] = {0.6f, -0.4f}, g3_W2[] = {0.5f, -0.3f, 0.2f};
+static const float g3_U1[] = {0.3f, -0.2f, 0.1f, 0.4f, -0.3f, 0.2f}, g3_U2[] = {0.5f, -0.2f, 0.1f, 0.2f, 0.3f, -0.4f};
+static const float g3_bg[] = {0.2f, -0.1f, 0.3f}, g3_bh[] = {0.1f, -0.15f, 0.05f}, g3_zeta[] = {0.5f}, g3_nu[] = {-2.0f};
+
+static void golden_fastgrnn_low_rank_pwl(void **state)
+{
+    (void)state;
+    const golden_case gc = {
+        {KML_CELL_FASTGRNN, D, H, C, 1, 2, KML_NL_QUANTSIGM, KML_NL_QUANTTANH},
+        0,
+        {PF(KML_P_W1, g3_W1), PF(KML_P_W2, g3_W2), PF(KML_P_U1, g3_U1), PF(KML_P_U2, g3_U2), PF(KML_P_BG, g3_bg),
+         PF(KML_P_BH, g3_bh), PF(KML_P_ZETA, g3_zeta), PF(KML_P_NU, g3_nu), CLASSIFIER},
+        g3_Hs, g3_logits, &g3_loss,
+        {GW(KML_P_W1, g3_g_W1), GW(KML_P_W2, g3_g_W2), GW(KML_P_U1, g3_g_U1), GW(KML_P_U2, g3_g_U2),
+         GW(KML_P_BG, g3_g_b_g), GW(KML_P_BH, g3_g_b_h), GW(KML_P_ZETA, g3_g_zeta), GW(KML_P_NU, g3_g_nu),
+         GW(KML_P_V, g3_g_V), GW(KML_P_VB, g3_g_v)},
+    };
+    check_case(&gc);
+}
 
 static void golden_gru_pytorch(void **state)
 {
     (void)state;
-    kml_model_config cfg = {KML_CELL_GRU, D, H, C, 0, 0, KML_NL_SIGMOID, KML_NL_TANH};
-    kml_model m, g;
-    assert_int_equal(kml_model_alloc(&m, &cfg, NULL), 0);
-    assert_int_equal(kml_model_alloc(&g, &cfg, NULL), 0);
-    SET_D(m, KML_P_W, gru_W);
-    SET_D(m, KML_P_U, gru_U);
-    SET_D(m, KML_P_B, gru_b);
-    SET_D(m, KML_P_BU, gru_bu);
-    set(&m, KML_P_V, V, 6);
-    set(&m, KML_P_VB, v, 2);
-    run(&m, &g, 0, gru_Hs, gru_logits, gru_loss);
-    EXPECT_GRAD(g, KML_P_W, gru_g_W);
-    EXPECT_GRAD(g, KML_P_U, gru_g_U);
-    EXPECT_GRAD(g, KML_P_B, gru_g_b);
-    EXPECT_GRAD(g, KML_P_BU, gru_g_bu);
-    EXPECT_GRAD(g, KML_P_V, gru_g_V);
-    EXPECT_GRAD(g, KML_P_VB, gru_g_v);
-    kml_model_free(&m);
-    kml_model_free(&g);
+    const golden_case gc = {
+        {KML_CELL_GRU, D, H, C, 0, 0, KML_NL_SIGMOID, KML_NL_TANH},
+        0,
+        {PD(KML_P_W, gru_W), PD(KML_P_U, gru_U), PD(KML_P_B, gru_b), PD(KML_P_BU, gru_bu), CLASSIFIER},
+        gru_Hs, gru_logits, &gru_loss,
+        {GW(KML_P_W, gru_g_W), GW(KML_P_U, gru_g_U), GW(KML_P_B, gru_g_b), GW(KML_P_BU, gru_g_bu),
+         GW(KML_P_V, gru_g_V), GW(KML_P_VB, gru_g_v)},
+    };
+    check_case(&gc);
 }
 
 static void golden_lstm_pytorch(void **state)
 {
     (void)state;
-    kml_model_config cfg = {KML_CELL_LSTM, D, H, C, 0, 0, KML_NL_SIGMOID, KML_NL_TANH};
-    kml_model m, g;
-    assert_int_equal(kml_model_alloc(&m, &cfg, NULL), 0);
-    assert_int_equal(kml_model_alloc(&g, &cfg, NULL), 0);
-    SET_D(m, KML_P_W, lstm_W);
-    SET_D(m, KML_P_U, lstm_U);
-    SET_D(m, KML_P_B, lstm_b);
-    set(&m, KML_P_V, V, 6);
-    set(&m, KML_P_VB, v, 2);
-    run(&m, &g, 0, lstm_Hs, lstm_logits, lstm_loss);
-    EXPECT_GRAD(g, KML_P_W, lstm_g_W);
-    EXPECT_GRAD(g, KML_P_U, lstm_g_U);
-    EXPECT_GRAD(g, KML_P_B, lstm_g_b);
-    EXPECT_GRAD(g, KML_P_V, lstm_g_V);
-    EXPECT_GRAD(g, KML_P_VB, lstm_g_v);
-    kml_model_free(&m);
-    kml_model_free(&g);
+    const golden_case gc = {
+        {KML_CELL_LSTM, D, H, C, 0, 0, KML_NL_SIGMOID, KML_NL_TANH},
+        0,
+        {PD(KML_P_W, lstm_W), PD(KML_P_U, lstm_U), PD(KML_P_B, lstm_b), CLASSIFIER},
+        lstm_Hs, lstm_logits, &lstm_loss,
+        {GW(KML_P_W, lstm_g_W), GW(KML_P_U, lstm_g_U), GW(KML_P_B, lstm_g_b), GW(KML_P_V, lstm_g_V),
+         GW(KML_P_VB, lstm_g_v)},
+    };
+    check_case(&gc);
 }
 
 int main(void)

@@ -28,6 +28,28 @@ static void test_rshift_round_golden(void **state)
     assert_int_equal(kml_rshift_round(-7, 2), -2); /* -1.75 -> -2 */
 }
 
+/* the per-step form: the same integer for every |v| <= 2^30 and every shift, edges included */
+static void test_rshift_round_bias(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < N_OF(g_rsr); k++) {
+        int32_t v = g_rsr[k][0];
+        uint8_t s = (uint8_t)g_rsr[k][1];
+        if (v > (1L << 30) || v < -(1L << 30)) continue;
+        assert_int_equal(kml_rshift_round_b(v, s, kml_round_bias(s)), g_rsr[k][2]);
+    }
+    const int32_t vs[] = {0, 1, -1, 2, -2, 3, -3, 5, -5, 6, -6, 7, -7, 12345, -12345, 0x3fffffffL, -0x3fffffffL,
+                          0x40000000L, -0x40000000L, 0x20000000L, -0x20000001L};
+    for (uint8_t s = 0; s <= KML_Q_MAX_SHIFT; s++)
+        for (size_t k = 0; k < N_OF(vs); k++) {
+            int32_t want = kml_rshift_round(vs[k], s), got = kml_rshift_round_b(vs[k], s, kml_round_bias(s));
+            if (got != want) fail_msg("rshift_round_b(%d, %d) = %d, rshift_round %d", vs[k], s, got, want);
+        }
+    assert_int_equal(kml_round_bias(0), 0);
+    assert_int_equal(kml_round_bias(1), 1);
+    assert_int_equal(kml_round_bias(30), 1L << 29);
+}
+
 static void test_sat16_edges(void **state)
 {
     (void)state;
@@ -320,6 +342,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rshift_round_golden),
+        cmocka_unit_test(test_rshift_round_bias),
         cmocka_unit_test(test_sat16_edges),
         cmocka_unit_test(test_quant_act_golden),
         cmocka_unit_test(test_norm_golden),

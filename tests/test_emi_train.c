@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data_test_util.h"
 #include "kiloml/emi_train.h"
 #include "kiloml/rng.h"
 
@@ -19,12 +20,7 @@ enum { T = 40, F = 2, NC = 3 };
 
 static void make_split(kml_dataset *d, int n, kml_rng *r)
 {
-    memset(d, 0, sizeof *d);
-    d->n = n;
-    d->T = T;
-    d->F = F;
-    d->X = malloc(sizeof(float) * n * T * F);
-    d->y = malloc(sizeof(int32_t) * n);
+    alloc_dataset(d, n, T, F);
     for (int i = 0; i < n; i++) {
         int y = i % NC, s = (int)kml_rng_below(r, 21);
         d->y[i] = y;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "kiloml/model_file.h"
+#include "data_test_util.h"
 
 #define DIR KML_BINARY_DIR "/tests"
 
@@ -52,19 +53,6 @@ static void assert_same(const kml_model *a, const kml_model *b)
     for (int i = 0; i < a->cfg.C; i++) assert_string_equal(a->class_names[i], b->class_names[i]);
 }
 
-static long file_bytes(const char *p, unsigned char **out)
-{
-    FILE *f = fopen(p, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *out = malloc((size_t)n);
-    assert_int_equal(fread(*out, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return n;
-}
-
 static void round_trip(void **state)
 {
     (void)state;
@@ -94,7 +82,7 @@ static void round_trip(void **state)
         const char *p2 = DIR "/mf_round2.kml";
         assert_int_equal(kml_model_file_write(p2, &r, &rs, NULL, NULL, &err), 0);
         unsigned char *a, *b;
-        long na = file_bytes(p, &a), nb = file_bytes(p2, &b);
+        long na = read_file(p, &a), nb = read_file(p2, &b);
         assert_int_equal(na, nb);
         assert_memory_equal(a, b, (size_t)na);
         free(a); free(b);
@@ -115,7 +103,7 @@ static const char *bad = DIR "/mf_bad.kml";
 static void copy_good(void)
 {
     unsigned char *a;
-    long n = file_bytes(good, &a);
+    long n = read_file(good, &a);
     FILE *f = fopen(bad, "wb");
     fwrite(a, 1, (size_t)n, f);
     fclose(f);
@@ -210,7 +198,7 @@ static void rejections(void **state)
 
     /* a truncated file */
     unsigned char *bytes;
-    long n = file_bytes(good, &bytes);
+    long n = read_file(good, &bytes);
     f = fopen(bad, "wb");
     fwrite(bytes, 1, (size_t)n / 2, f);
     fclose(f);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "data_test_util.h"
 #include "kiloml/fakequant.h"
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel.h"
@@ -58,13 +59,7 @@ static void make_data(const kml_model *m, int n, int T, uint64_t seed, kml_datas
     int D = m->cfg.D;
     kml_rng r;
     kml_rng_seed(&r, seed);
-    d->n = n;
-    d->T = T;
-    d->F = D;
-    d->X = malloc((size_t)n * T * D * sizeof(float));
-    d->y = malloc((size_t)n * sizeof(int32_t));
-    d->len = NULL;
-    d->group = NULL;
+    alloc_dataset(d, n, T, D);
     for (size_t i = 0; i < (size_t)n * T * D; i++) d->X[i] = (float)(3.0 * kml_rng_normal(&r) + 1.0);
     kml_error err;
     assert_int_equal(kml_float_predict(m, d, d->y, &err), 0);

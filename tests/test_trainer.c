@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "data_test_util.h"
 #include "kiloml/iht.h"
 #include "kiloml/model_file.h"
 #include "kiloml/rng.h"
@@ -48,19 +49,6 @@ static void small_config(kml_train_config *tc)
     tc->batch = 50;
     tc->seed = 5;
     tc->threads = 1;
-}
-
-static long read_file(const char *p, unsigned char **out)
-{
-    FILE *f = fopen(p, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    *out = malloc((size_t)n);
-    assert_int_equal(fread(*out, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    return n;
 }
 
 static void train_to_file(const kml_train_config *tc, const kml_data *d, const char *path, kml_train_summary *s)

@@ -2,14 +2,16 @@
  *
  *   kml_devgen model   --cell fastgrnn|fastrnn --D 9 --H 32 --C 6 [--rank-w 4] [--rank-u 8]
  *                      [--density-w PCT] [--density-u PCT] [--sparse-w (= --density-w 50)]
- *                      [--w16-u] [--bitmap] [--seed 1] [--T steps of the header's test input] --name DEV -o model.h
+ *                      [--w16-u] [--bitmap] [--q-a 12] [--seed 1] [--T steps of the header's test input] --name DEV -o model.h
  *   kml_devgen vectors --D 9 --T 32 --windows 100 --per-file 25 [--seed 2] [--q-in 8]
  *                      -o vectors_%d.h
  *
  * The model is built through the runtime's own structs (deploy/include/kiloml/kml_rnn.h),
  * must pass kml_rnn_validate_q, and is written by the project's header generator
  * (kml_header_write_q, the code behind `kiloml export`). Weights are random; the Q formats are
- * the ones a quantizer would pick for inputs of a few units. The windows (kml_measure_write_vectors,
+ * the ones a quantizer would pick for inputs of a few units (--q-a moves the pre-activations' format:
+ * above 13 the last factors' shifts fall below 2, where the column terms' clamps count, and the
+ * gates are shifted right instead of left). The windows (kml_measure_write_vectors,
  * the same writer `kiloml export --measure` uses) are int16 raw inputs in Q q_in, a random walk
  * per feature, in flash (PROGMEM on AVR), split over several files so that each firmware image
  * stays inside 32 KB of flash.
@@ -113,7 +115,7 @@ static void to_bitmap(kml_mat_q *m)
 
 /* ---- commands ---------------------------------------------------------------------------- */
 typedef struct {
-    int cell, D, H, C, rank_w, rank_u, density_w, density_u, w16_u, T, windows, per_file, q_in;
+    int cell, D, H, C, rank_w, rank_u, density_w, density_u, w16_u, T, windows, per_file, q_in, q_a;
     unsigned long seed;
     const char *name, *out;
     int bitmap;
@@ -135,7 +137,7 @@ static int cmd_model(const options *o)
     m.q_in = (uint8_t)o->q_in;
     m.q_x = 12;
     m.q_h = 12;
-    m.q_a = 12;
+    m.q_a = (uint8_t)o->q_a;
     m.q_g = 14;
     m.W.rank = (uint8_t)o->rank_w;
     m.U.rank = (uint8_t)o->rank_u;
@@ -234,8 +236,8 @@ static int cmd_vectors(const options *o)
 static void usage(void)
 {
     fprintf(stderr, "usage: kml_devgen model --cell fastgrnn|fastrnn --D n --H n --C n [--rank-w r] [--rank-u r]\n"
-                    "                  [--density-w pct] [--density-u pct] [--sparse-w] [--w16-u] [--bitmap] [--seed s]\n"
-                    "                  [--T test_steps] [--emi WINDOW,STRIDE,K,P (bags of T samples, no negative)]\n"
+                    "                  [--density-w pct] [--density-u pct] [--sparse-w] [--w16-u] [--bitmap] [--q-a q]\n"
+                    "                  [--seed s] [--T test_steps] [--emi WINDOW,STRIDE,K,P (bags of T samples, no negative)]\n"
                     "                  --name PREFIX -o model.h\n"
                     "       kml_devgen vectors --D n --T n --windows n --per-file n [--q-in q] [--seed s] -o v_%%d.h\n");
 }
@@ -246,7 +248,7 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 1, "DEV", NULL, 0, NULL};
+    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 12, 1, "DEV", NULL, 0, NULL};
     static const struct option longopts[] = {
         {"cell", required_argument, 0, 'c'},  {"D", required_argument, 0, 'D'},
         {"H", required_argument, 0, 'H'},     {"C", required_argument, 0, 'C'},
@@ -256,6 +258,7 @@ int main(int argc, char **argv)
         {"density-w", required_argument, 0, 'W'}, {"density-u", required_argument, 0, 'U'},
         {"T", required_argument, 0, 'T'},     {"windows", required_argument, 0, 'n'},
         {"per-file", required_argument, 0, 'p'}, {"q-in", required_argument, 0, 'q'},
+        {"q-a", required_argument, 0, 'A'},
         {"seed", required_argument, 0, 'S'},  {"name", required_argument, 0, 'N'},
         {"output", required_argument, 0, 'o'}, {"emi", required_argument, 0, 'E'}, {0, 0, 0, 0}};
     int opt;
@@ -277,6 +280,7 @@ int main(int argc, char **argv)
         case 'n': o.windows = atoi(optarg); break;
         case 'p': o.per_file = atoi(optarg); break;
         case 'q': o.q_in = atoi(optarg); break;
+        case 'A': o.q_a = atoi(optarg); break;
         case 'S': o.seed = strtoul(optarg, NULL, 0); break;
         case 'N': o.name = optarg; break;
         case 'o': o.out = optarg; break;
@@ -285,7 +289,7 @@ int main(int argc, char **argv)
         }
     }
     if (!o.out || o.D < 1 || o.D > 255 || o.H < 1 || o.H > 255 || o.C < 1 || o.T < 1 || o.windows < 1 ||
-        o.per_file < 1 || o.q_in < 0 || o.q_in > 12 || o.density_w < 1 || o.density_w > 100 ||
+        o.per_file < 1 || o.q_in < 0 || o.q_in > 12 || o.q_a < 8 || o.q_a > 19 || o.density_w < 1 || o.density_w > 100 ||
         o.density_u < 1 || o.density_u > 100) {
         usage();
         return 2;

@@ -74,45 +74,32 @@ static int most_votes(const uint8_t *pred, int n, int C)
     return best;
 }
 
-int kml_emi_bag_decide(const uint8_t *pred, int n, int C, int k, int negative, const float *conf_sum)
-{
-    int c, len, tie, best;
-    if (n <= 0) return negative >= 0 ? negative : 0;
-    best = decide_runs(pred, n, C, k, negative, &len, &tie);
-    if (best >= 0) {
-        if (tie && conf_sum) /* equal runs: the larger summed confidence, else the lower id */
-            for (c = best + 1; c < C; c++)
-                if (c != negative && conf_sum[c] > conf_sum[best] && kml_emi_longest_run(pred, n, c, (int *)0) == len)
-                    best = c;
-        return best;
+/* The bag decision of both paths: one body over float or uint32_t confidence sums (conf_sum may be
+ * NULL), generated twice so that the integer path pulls no float code. */
+#define KML_BAG_DECIDE_(NAME, CONF_T)                                                                      \
+    int NAME(const uint8_t *pred, int n, int C, int k, int negative, const CONF_T *conf_sum)             \
+    {                                                                                                     \
+        int c, len, tie, best;                                                                            \
+        if (n <= 0) return negative >= 0 ? negative : 0;                                                  \
+        best = decide_runs(pred, n, C, k, negative, &len, &tie);                                          \
+        if (best >= 0) {                                                                                  \
+            if (tie && conf_sum) /* equal runs: the larger summed confidence, else the lower id */        \
+                for (c = best + 1; c < C; c++)                                                            \
+                    if (c != negative && conf_sum[c] > conf_sum[best] &&                                  \
+                        kml_emi_longest_run(pred, n, c, (int *)0) == len)                                 \
+                        best = c;                                                                         \
+            return best;                                                                                  \
+        }                                                                                                 \
+        if (negative >= 0) return negative;                                                               \
+        if (!conf_sum) return most_votes(pred, n, C);                                                     \
+        best = 0;                                                                                         \
+        for (c = 1; c < C; c++)                                                                           \
+            if (conf_sum[c] > conf_sum[best]) best = c;                                                   \
+        return best;                                                                                      \
     }
-    if (negative >= 0) return negative;
-    if (!conf_sum) return most_votes(pred, n, C);
-    best = 0;
-    for (c = 1; c < C; c++)
-        if (conf_sum[c] > conf_sum[best]) best = c;
-    return best;
-}
 
-int kml_emi_bag_decide_q(const uint8_t *pred, int n, int C, int k, int negative, const uint32_t *conf_sum)
-{
-    int c, len, tie, best;
-    if (n <= 0) return negative >= 0 ? negative : 0;
-    best = decide_runs(pred, n, C, k, negative, &len, &tie);
-    if (best >= 0) {
-        if (tie && conf_sum)
-            for (c = best + 1; c < C; c++)
-                if (c != negative && conf_sum[c] > conf_sum[best] && kml_emi_longest_run(pred, n, c, (int *)0) == len)
-                    best = c;
-        return best;
-    }
-    if (negative >= 0) return negative;
-    if (!conf_sum) return most_votes(pred, n, C);
-    best = 0;
-    for (c = 1; c < C; c++)
-        if (conf_sum[c] > conf_sum[best]) best = c;
-    return best;
-}
+KML_BAG_DECIDE_(kml_emi_bag_decide, float)
+KML_BAG_DECIDE_(kml_emi_bag_decide_q, uint32_t)
 
 /* ---- integer confidence ----
  * e^-d = 2^-(d·log2 e): d to Q12, times log2 e in Q12 (5909), integer part n = a shift, fraction
@@ -139,17 +126,9 @@ static int32_t exp_neg_q15(uint32_t d, uint8_t q)
     return v >> n;
 }
 
-static int argmax_q32(const int32_t *logits, int C)
-{
-    int c, top = 0;
-    for (c = 1; c < C; c++)
-        if (logits[c] > logits[top]) top = c;
-    return top;
-}
-
 int32_t kml_emi_tail_q15(const int32_t *logits, int C, uint8_t q, int *top_class)
 {
-    int c, top = argmax_q32(logits, C);
+    int c, top = kml_argmax_q32(logits, (uint16_t)C);
     int32_t tail = 0;
     for (c = 0; c < C; c++)
         if (c != top) tail += exp_neg_q15((uint32_t)logits[top] - (uint32_t)logits[c], q);
@@ -166,7 +145,7 @@ int32_t kml_emi_tail_bound_q15(uint16_t p_q15)
 
 void kml_emi_softmax_q15(const int32_t *logits, int C, uint8_t q, int32_t *prob)
 {
-    int c, top = argmax_q32(logits, C);
+    int c, top = kml_argmax_q32(logits, (uint16_t)C);
     int32_t sum = 0;
     for (c = 0; c < C; c++) {
         prob[c] = c == top ? 32768 : exp_neg_q15((uint32_t)logits[top] - (uint32_t)logits[c], q);

@@ -3,12 +3,12 @@
  * Scratch layout: xn[D] | midW[rW] | midU[rU] | hn[H]. */
 #include "kiloml/kml_rnn.h"
 
-static uint16_t lin_rank(const kml_lin_f32 *l) { return l->rank; }
-
-uint16_t kml_rnn_scratch_elems_f32(const kml_rnn_f32 *m)
-{
-    return (uint16_t)KML_RNN_SCRATCH_ELEMS(m->D, m->H, lin_rank(&m->W), lin_rank(&m->U));
-}
+#define KML_S_(name) name##_f32
+#define KML_ELEM_ float
+#define KML_LOGIT_ float
+#define KML_READ_LOGIT_ KML_READ_F32
+#define KML_ARGMAX_ kml_argmax_f32
+#include "kml_rnn_common.h" /* scratch size, reset, init, step entry points, logits, argmax, predict, lin_bytes */
 
 static kml_status validate_lin(const kml_lin_f32 *l, uint16_t in, uint16_t out)
 {
@@ -35,22 +35,6 @@ kml_status kml_rnn_validate_f32(const kml_rnn_f32 *m)
     if (m->V.layout != KML_MAT_DENSE) return KML_E_LAYOUT;
     if (!m->b_h || !m->v || (m->cell == KML_RNN_FASTGRNN && !m->b_g)) return KML_E_NULL;
     if ((m->mean == 0) != (m->std == 0)) return KML_E_NULL;
-    return KML_OK;
-}
-
-void kml_rnn_reset_f32(const kml_rnn_f32 *m, kml_rnn_state_f32 *st)
-{
-    uint16_t j;
-    for (j = 0; j < m->H; j++) st->h[j] = 0.0f;
-}
-
-kml_status kml_rnn_init_f32(const kml_rnn_f32 *m, kml_rnn_state_f32 *st, kml_rnn_scratch_f32 *sc)
-{
-    kml_status s = kml_rnn_validate_f32(m);
-    if (s != KML_OK) return s;
-    if (!st || !sc || !st->h || !sc->buf) return KML_E_NULL;
-    if (st->n < KML_RNN_STATE_ELEMS(m->H) || sc->n < kml_rnn_scratch_elems_f32(m)) return KML_E_SCRATCH;
-    kml_rnn_reset_f32(m, st);
     return KML_OK;
 }
 
@@ -81,69 +65,23 @@ static float preact(const kml_rnn_f32 *m, const float *xn, const float *mw, cons
     return aw + au;
 }
 
-void kml_fastrnn_step_f32(const kml_rnn_f32 *m, const float *x_raw, kml_rnn_state_f32 *st,
-                          kml_rnn_scratch_f32 *sc)
-{
-    float *xn, *mw, *mu, *h = st->h;
-    float *hn = prepare(m, x_raw, h, sc->buf, &xn, &mw, &mu);
-    uint16_t j;
-    for (j = 0; j < m->H; j++) {
-        float c = kml_act_f32(m->update_nl, preact(m, xn, mw, h, mu, j) + KML_READ_F32(m->b_h + j));
-        hn[j] = m->s_beta * h[j] + m->s_alpha * c;
-    }
-    for (j = 0; j < m->H; j++) h[j] = hn[j];
-}
-
-void kml_fastgrnn_step_f32(const kml_rnn_f32 *m, const float *x_raw, kml_rnn_state_f32 *st,
-                           kml_rnn_scratch_f32 *sc)
+/* One step of either cell (equations in kml_rnn.h): the new state goes to scratch, then to h. */
+static void step(const kml_rnn_f32 *m, const float *x_raw, kml_rnn_state_f32 *st, kml_rnn_scratch_f32 *sc, int grnn)
 {
     float *xn, *mw, *mu, *h = st->h;
     float *hn = prepare(m, x_raw, h, sc->buf, &xn, &mw, &mu);
     uint16_t j;
     for (j = 0; j < m->H; j++) {
         float a = preact(m, xn, mw, h, mu, j);
-        float z = kml_act_f32(m->gate_nl, a + KML_READ_F32(m->b_g + j));
         float c = kml_act_f32(m->update_nl, a + KML_READ_F32(m->b_h + j));
-        hn[j] = z * h[j] + (m->s_zeta * (1.0f - z) + m->s_nu) * c;
+        if (grnn) {
+            float z = kml_act_f32(m->gate_nl, a + KML_READ_F32(m->b_g + j));
+            hn[j] = z * h[j] + (m->s_zeta * (1.0f - z) + m->s_nu) * c;
+        } else {
+            hn[j] = m->s_beta * h[j] + m->s_alpha * c;
+        }
     }
     for (j = 0; j < m->H; j++) h[j] = hn[j];
-}
-
-void kml_rnn_step_f32(const kml_rnn_f32 *m, const float *x_raw, kml_rnn_state_f32 *st, kml_rnn_scratch_f32 *sc)
-{
-    if (m->cell == KML_RNN_FASTGRNN)
-        kml_fastgrnn_step_f32(m, x_raw, st, sc);
-    else
-        kml_fastrnn_step_f32(m, x_raw, st, sc);
-}
-
-void kml_rnn_logits_f32(const kml_rnn_f32 *m, const kml_rnn_state_f32 *st, float *logits)
-{
-    uint16_t k;
-    for (k = 0; k < m->C; k++) logits[k] = kml_mat_dot_col_f32(&m->V, st->h, k) + KML_READ_F32(m->v + k);
-}
-
-uint16_t kml_argmax_f32(const float *v, uint16_t n)
-{
-    uint16_t i, best = 0;
-    for (i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
-}
-
-uint16_t kml_rnn_predict_f32(const kml_rnn_f32 *m, const float *X, uint16_t T, kml_rnn_state_f32 *st,
-                             kml_rnn_scratch_f32 *sc, float *logits)
-{
-    uint16_t t;
-    kml_rnn_reset_f32(m, st);
-    for (t = 0; t < T; t++) kml_rnn_step_f32(m, X + (uint32_t)t * m->D, st, sc);
-    kml_rnn_logits_f32(m, st, logits);
-    return kml_argmax_f32(logits, m->C);
-}
-
-static uint32_t lin_bytes(const kml_lin_f32 *l)
-{
-    return kml_mat_flash_bytes_f32(&l->a) + (l->rank ? kml_mat_flash_bytes_f32(&l->b) : 0u);
 }
 
 uint32_t kml_rnn_flash_bytes_f32(const kml_rnn_f32 *m)

@@ -5,12 +5,14 @@
 #include "kiloml/kml_rnn.h"
 #include "kml_internal.h"
 
-#define TERM_LIMIT 0x10000000L /* ±2^28: each projected term is clamped here before the sum */
+#define KML_S_(name) name##_q
+#define KML_ELEM_ int16_t
+#define KML_LOGIT_ int32_t
+#define KML_READ_LOGIT_ KML_READ_I32
+#define KML_ARGMAX_ kml_argmax_q32
+#include "kml_rnn_common.h" /* scratch size, reset, init, step entry points, logits, argmax, predict, lin_bytes */
 
-uint16_t kml_rnn_scratch_elems_q(const kml_rnn_q *m)
-{
-    return (uint16_t)KML_RNN_SCRATCH_ELEMS(m->D, m->H, m->W.rank, m->U.rank);
-}
+#define TERM_LIMIT 0x10000000L /* ±2^28: each projected term is clamped here before the sum */
 
 static int shift_ok(int32_t s) { return s >= 0 && s <= KML_Q_MAX_SHIFT; }
 
@@ -64,22 +66,6 @@ kml_status kml_rnn_validate_q(const kml_rnn_q *m)
         if (!m->norm_s) return KML_E_NULL;
         if (m->norm_shift > KML_Q_MAX_SHIFT) return KML_E_QFORMAT;
     }
-    return KML_OK;
-}
-
-void kml_rnn_reset_q(const kml_rnn_q *m, kml_rnn_state_q *st)
-{
-    uint16_t j;
-    for (j = 0; j < m->H; j++) st->h[j] = 0;
-}
-
-kml_status kml_rnn_init_q(const kml_rnn_q *m, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
-{
-    kml_status s = kml_rnn_validate_q(m);
-    if (s != KML_OK) return s;
-    if (!st || !sc || !st->h || !sc->buf) return KML_E_NULL;
-    if (st->n < KML_RNN_STATE_ELEMS(m->H) || sc->n < kml_rnn_scratch_elems_q(m)) return KML_E_SCRATCH;
-    kml_rnn_reset_q(m, st);
     return KML_OK;
 }
 
@@ -215,12 +201,252 @@ KML_INLINE_ int16_t rnn_unit(const unit_k *K, int32_t a, int16_t hj, uint16_t j)
     return kml_sat16(kml_rshift_round((int32_t)K->s1 * hj, K->qg) + kml_rshift_round((int32_t)K->s2 * cand, K->sc2));
 }
 
+#if defined(__ARM_ARCH_6M__) && !defined(KML_NO_ASM)
+/* ARMv6-M (Cortex-M0/M0+): the whole unit loop of a pruned FastGRNN (both walked factors sparse int8
+ * with uint8 indices) in one block of Thumb-1. In C, the two column walks and about twenty per-step
+ * constants are more than the eight low registers hold, and GCC reloads and re-derives them for every
+ * unit (~230 cycles a unit besides the MACs). Here every per-step value sits in one table of words read
+ * by immediate offsets (UT_*, at most 124), the unit index j (as 2j) and the table pointer wait in r9 /
+ * r8 while a column's MAC loop uses all the low registers, and each column starts from colptr[j] and
+ * colptr[j + 1] read at 2j, with nothing carried from the previous one. Every rounding shift is
+ * add-then-shift with its constant from the table (kml_rshift_round_b: all its operands are within
+ * 2^30, see grnn_unit), the activations' ls / rs choice a multiply by 2^ls after a shift by rs (one of
+ * the two is 0). The same integers as the C loop (the device tests compare every output bit with the
+ * host build's). */
+#define UT_BW 0    /* bw, sw, bu, su: the two column sums' rounding constants and shifts */
+#define UT_SW 4
+#define UT_BU 8
+#define UT_SU 12
+#define UT_GLO 16  /* gate: lo - add, hi - add, add + round bias, rs, 2^ls (act_tab) */
+#define UT_GHI 20
+#define UT_GOFF 24
+#define UT_GRS 28
+#define UT_GMUL 32
+#define UT_ULO 36  /* update (candidate): the same */
+#define UT_UHI 40
+#define UT_UOFF 44
+#define UT_URS 48
+#define UT_UMUL 52
+#define UT_S1 56   /* σ(ζ), σ(ν), kml_round_bias(q_g) (= 2^q_g / 2), q_g, kml_round_bias(sc2), sc2 */
+#define UT_S2 60
+#define UT_B1 64
+#define UT_QG 68
+#define UT_B2 72
+#define UT_SC2 76
+#define UT_BG 80   /* b_g, b_h, h, destination of h' */
+#define UT_BH 84
+#define UT_H 88
+#define UT_DST 92
+#define UT_CPW 96  /* W's last factor: colptr, row indices, values, the vector it multiplies */
+#define UT_IW 100
+#define UT_WW 104
+#define UT_XW 108
+#define UT_CPU 112 /* U's last factor: the same */
+#define UT_IU 116
+#define UT_WU 120
+#define UT_XU 124
+#define UT_WORDS 32
+#define UT_S_(x) #x
+#define UT_(x) "#" UT_S_(x)
+
+/* act_apply's constants as the Thumb-1 unit uses them: clip(v, lo - add, hi - add) + add is
+ * clip(v + add, lo, hi); then (r + 2^(rs-1)) >> rs is kml_rshift_round(r, rs) (|r| <= 2^27), and
+ * times 2^ls (rs = 0 whenever ls > 0, and the reverse). */
+static void act_tab(int32_t *t, const act_conv *a)
+{
+    t[0] = a->lo - a->add;
+    t[1] = a->hi - a->add;
+    t[2] = a->add + kml_round_bias(a->rs);
+    t[3] = a->rs;
+    t[4] = (int32_t)1 << a->ls;
+}
+
+static int32_t ptr_word(const void *p) { return (int32_t)(uintptr_t)p; }
+
+static void unit_tab_setup(int32_t *t, const step_ctx *c, const unit_k *K, const int16_t *h, int16_t *dst)
+{
+    t[UT_BW / 4] = kml_round_bias(c->sw), t[UT_SW / 4] = c->sw;
+    t[UT_BU / 4] = kml_round_bias(c->su), t[UT_SU / 4] = c->su;
+    act_tab(t + UT_GLO / 4, &K->gate);
+    act_tab(t + UT_ULO / 4, &K->up);
+    t[UT_S1 / 4] = K->s1, t[UT_S2 / 4] = K->s2;
+    t[UT_B1 / 4] = kml_round_bias(K->qg), t[UT_QG / 4] = K->qg;
+    t[UT_B2 / 4] = kml_round_bias(K->sc2), t[UT_SC2 / 4] = K->sc2;
+    t[UT_BG / 4] = ptr_word(K->bg), t[UT_BH / 4] = ptr_word(K->bh);
+    t[UT_H / 4] = ptr_word(h), t[UT_DST / 4] = ptr_word(dst);
+    t[UT_CPW / 4] = ptr_word(c->fw->colptr), t[UT_IW / 4] = ptr_word(c->fw->idx8);
+    t[UT_WW / 4] = ptr_word(c->fw->w8), t[UT_XW / 4] = ptr_word(c->xw);
+    t[UT_CPU / 4] = ptr_word(c->fu->colptr), t[UT_IU / 4] = ptr_word(c->fu->idx8);
+    t[UT_WU / 4] = ptr_word(c->fu->w8), t[UT_XU / 4] = ptr_word(c->xu);
+}
+
+/* One nonzero: au += w[k] · x[idx[k]] (K: the index run's end, j2: the value run's end, aw: x). */
+#define UT_MAC_                                      \
+    "ldrb %[t], [%[K], %[k]]\n\t"                    \
+    "lsls %[t], %[t], #1\n\t"                        \
+    "ldrsh %[t], [%[aw], %[t]]\n\t"                  \
+    "ldrsb %[u], [%[j2], %[k]]\n\t"                  \
+    "muls %[t], %[u]\n\t"                            \
+    "adds %[au], %[au], %[t]\n\t"                    \
+    "adds %[k], %[k], #1\n\t"
+/* au = column j of a last factor times its vector (kml_dot_sp8_end_'s loop): K and j2 are given up to
+ * the runs' ends (the caller keeps the table in r8 and 2j in r9) */
+#define UT_COL_(cp, ib, wb, xb, n)                   \
+    "ldr %[t], [%[K], " UT_(cp) "]\n\t"              \
+    "ldrh %[u], [%[t], %[j2]]\n\t"                   \
+    "adds %[t], %[t], #2\n\t"                        \
+    "ldrh %[t], [%[t], %[j2]]\n\t"                   \
+    "subs %[k], %[u], %[t]\n\t"                      \
+    "ldr %[aw], [%[K], " UT_(xb) "]\n\t"             \
+    "ldr %[u], [%[K], " UT_(ib) "]\n\t"              \
+    "adds %[u], %[u], %[t]\n\t"                      \
+    "ldr %[j2], [%[K], " UT_(wb) "]\n\t"             \
+    "adds %[j2], %[j2], %[t]\n\t"                    \
+    "movs %[K], %[u]\n\t"                            \
+    "movs %[au], #0\n\t"                             \
+    "lsrs %[t], %[k], #1\n\t"                        \
+    "bcc " #n "0f\n\t"                               \
+    UT_MAC_                                          \
+    #n "0:\n\t"                                      \
+    "lsrs %[t], %[k], #2\n\t"                        \
+    "bcc " #n "1f\n\t"                               \
+    UT_MAC_ UT_MAC_                                  \
+    #n "1:\n\t"                                      \
+    "cmp %[k], #0\n\t"                               \
+    "beq " #n "3f\n"                                 \
+    #n "2:\n\t"                                      \
+    UT_MAC_ UT_MAC_ UT_MAC_ UT_MAC_                  \
+    "bne " #n "2b\n"                                 \
+    #n "3:\n\t"                                      \
+    "mov %[K], r8\n\t"                               \
+    "mov %[j2], r9\n\t"
+/* v = clip(v, [lo], [hi]) */
+#define UT_CLIP_(v, lo, hi, n)                       \
+    "ldr %[t], [%[K], " UT_(lo) "]\n\t"              \
+    "cmp %[" v "], %[t]\n\t"                         \
+    "bge " #n "f\n\t"                                \
+    "movs %[" v "], %[t]\n"                          \
+    #n ":\n\t"                                       \
+    "ldr %[t], [%[K], " UT_(hi) "]\n\t"              \
+    "cmp %[" v "], %[t]\n\t"                         \
+    "ble 1" #n "f\n\t"                               \
+    "movs %[" v "], %[t]\n"                          \
+    "1" #n ":\n\t"
+/* v = (v + [off]) >> [sh] */
+#define UT_RSHIFT_(v, off, sh)                       \
+    "ldr %[t], [%[K], " UT_(off) "]\n\t"             \
+    "adds %[" v "], %[" v "], %[t]\n\t"              \
+    "ldr %[t], [%[K], " UT_(sh) "]\n\t"              \
+    "asrs %[" v "], %[t]\n\t"
+/* a column term: rounding shift, then clamped to ±TERM_LIMIT (2^28) */
+#define UT_TERM_(v, off, sh, n)                      \
+    UT_RSHIFT_(v, off, sh)                           \
+    "movs %[t], #1\n\t"                              \
+    "lsls %[t], %[t], #28\n\t"                       \
+    "cmp %[" v "], %[t]\n\t"                         \
+    "ble " #n "f\n\t"                                \
+    "movs %[" v "], %[t]\n"                          \
+    #n ":\n\t"                                       \
+    "negs %[t], %[t]\n\t"                            \
+    "cmp %[" v "], %[t]\n\t"                         \
+    "bge 1" #n "f\n\t"                               \
+    "movs %[" v "], %[t]\n"                          \
+    "1" #n ":\n\t"
+/* a column term when its shift is >= 2: |x·w| <= 2^30 gives |term| <= 2^28, the clamp is a no-op */
+#define UT_TERM_NC_(v, off, sh, n) UT_RSHIFT_(v, off, sh)
+
+/* The unit loop; TERM: the form of the column terms. aw, au: the column sums, then the unit's values. */
+#define UT_LOOP_(TERM)                                                                                   \
+    ".syntax unified\n\t"                                                                                \
+    "mov r8, %[K]\n\t"                                                                                   \
+    "movs %[j2], #0\n"                                                                                   \
+    "9:\n\t"                                                                                             \
+    "mov r9, %[j2]\n\t"                                                                                  \
+    UT_COL_(UT_CPW, UT_IW, UT_WW, UT_XW, 2)                                                              \
+    "mov r10, %[au]\n\t"                                                                                 \
+    UT_COL_(UT_CPU, UT_IU, UT_WU, UT_XU, 3)                                                              \
+    "mov %[aw], r10\n\t"                                                                                 \
+    TERM("aw", UT_BW, UT_SW, 4)                                                                          \
+    TERM("au", UT_BU, UT_SU, 5)                                                                          \
+    "adds %[aw], %[aw], %[au]\n\t"          /* aw = a */                                                 \
+    "ldr %[t], [%[K], " UT_(UT_BG) "]\n\t"                                                               \
+    "ldrsh %[t], [%[t], %[j2]]\n\t"                                                                      \
+    "adds %[u], %[aw], %[t]\n\t"            /* u = a + b_g[j] */                                         \
+    UT_CLIP_("u", UT_GLO, UT_GHI, 6)                                                                     \
+    UT_RSHIFT_("u", UT_GOFF, UT_GRS)                                                                     \
+    "ldr %[t], [%[K], " UT_(UT_GMUL) "]\n\t"                                                             \
+    "muls %[u], %[t]\n\t"                   /* u = z */                                                  \
+    "ldr %[t], [%[K], " UT_(UT_BH) "]\n\t"                                                               \
+    "ldrsh %[t], [%[t], %[j2]]\n\t"                                                                      \
+    "adds %[aw], %[aw], %[t]\n\t"           /* aw = a + b_h[j] */                                        \
+    UT_CLIP_("aw", UT_ULO, UT_UHI, 7)                                                                    \
+    UT_RSHIFT_("aw", UT_UOFF, UT_URS)                                                                    \
+    "ldr %[t], [%[K], " UT_(UT_UMUL) "]\n\t"                                                             \
+    "muls %[aw], %[t]\n\t"                  /* aw = c */                                                 \
+    "ldr %[t], [%[K], " UT_(UT_B1) "]\n\t"                                                               \
+    "lsls %[t], %[t], #1\n\t"               /* 2^q_g */                                                  \
+    "subs %[au], %[t], %[u]\n\t"            /* au = 1 - z */                                             \
+    "ldr %[t], [%[K], " UT_(UT_S1) "]\n\t"                                                               \
+    "muls %[au], %[t]\n\t"                                                                               \
+    UT_RSHIFT_("au", UT_B1, UT_QG)                                                                       \
+    "ldr %[t], [%[K], " UT_(UT_S2) "]\n\t"                                                               \
+    "adds %[au], %[au], %[t]\n\t"           /* au = coef */                                              \
+    "muls %[aw], %[au]\n\t"                                                                              \
+    UT_RSHIFT_("aw", UT_B2, UT_SC2)         /* aw = the coef·c term */                                   \
+    "ldr %[t], [%[K], " UT_(UT_H) "]\n\t"                                                                \
+    "ldrsh %[t], [%[t], %[j2]]\n\t"                                                                      \
+    "muls %[u], %[t]\n\t"                                                                                \
+    UT_RSHIFT_("u", UT_B1, UT_QG)           /* u = the z·h term */                                       \
+    "adds %[aw], %[aw], %[u]\n\t"                                                                        \
+    "movs %[t], #128\n\t"                                                                                \
+    "lsls %[t], %[t], #8\n\t"               /* 32768: saturate to int16 */                               \
+    "cmp %[aw], %[t]\n\t"                                                                                \
+    "blt 8f\n\t"                                                                                         \
+    "subs %[aw], %[t], #1\n"                                                                             \
+    "8:\n\t"                                                                                             \
+    "negs %[t], %[t]\n\t"                                                                                \
+    "cmp %[aw], %[t]\n\t"                                                                                \
+    "bge 18f\n\t"                                                                                        \
+    "movs %[aw], %[t]\n"                                                                                 \
+    "18:\n\t"                                                                                            \
+    "ldr %[t], [%[K], " UT_(UT_DST) "]\n\t"                                                              \
+    "strh %[aw], [%[t], %[j2]]\n\t"                                                                      \
+    "adds %[j2], %[j2], #2\n\t"                                                                          \
+    "cmp %[j2], %[h2]\n\t"                                                                               \
+    "bge 19f\n\t"                                                                                        \
+    "b 9b\n"                                                                                             \
+    "19:\n\t"
+
+/* The unit loop of a pruned FastGRNN: h'[j] for j < H into dst. Out of line, so that its table
+ * takes stack only on this path. */
+static __attribute__((noinline)) void grnn_sp8_t1(const step_ctx *c, const unit_k *Kc, const int16_t *h, int16_t *dst,
+                                                  uint16_t H)
+{
+    int32_t tab[UT_WORDS];
+    int32_t K = ptr_word(tab), j2 = 0, aw, au, t, u, k;
+    uint32_t h2 = 2u * H;
+    unit_tab_setup(tab, c, Kc, h, dst);
+    /* volatile: its effect is the stores of h'. Shifts >= 2: no column term needs its clamp. */
+#define UT_OPERANDS_                                                                                           \
+    : [K] "+l"(K), [j2] "+l"(j2), [aw] "=&l"(aw), [au] "=&l"(au), [t] "=&l"(t), [u] "=&l"(u), [k] "=&l"(k) \
+    : [h2] "h"(h2)                                                                                             \
+    : "r8", "r9", "r10", "cc", "memory"
+    if (!(c->sw >= 2 && c->su >= 2))
+        __asm__ volatile(UT_LOOP_(UT_TERM_) UT_OPERANDS_);
+    else
+        __asm__ volatile(UT_LOOP_(UT_TERM_NC_) UT_OPERANDS_);
+#undef UT_OPERANDS_
+}
+#define KML_GRNN_T1_ 1
+#endif
+
 /* One step of either cell. With a low-rank U, h·U1 is taken before the unit loop and unit j
  * reads only h[j] after it, so the new state is written in place; a full-rank U reads all of h
  * for every unit: new state to scratch, copied at the end. When both walked factors are sparse
- * int8 with uint8 indices (a pruned model), the inline column kernel runs in the unit loop itself
- * (no call per column); the same when both are bitmap int8 (inline on ARMv6-M, one call per
- * column elsewhere); any other layout goes through the generic walker. */
+ * int8 with uint8 indices (a CSC-pruned model), the inline column kernel runs in the unit loop
+ * itself (no call per column; a FastGRNN on ARMv6-M runs the whole loop in grnn_sp8_t1); the same
+ * when both are bitmap int8 (inline on ARMv6-M, one call per column elsewhere); any other layout,
+ * or a mix of layouts, goes through the generic walker. */
 static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc, int grnn)
 {
     step_ctx c;
@@ -231,21 +457,28 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
     unit_setup(&K, m);
     dst = m->U.rank ? h : c.hn;
     if (is_sp8(c.fw) && is_sp8(c.fu)) {
-        kml_sp8walk_ ww, wu;
-        kml_sp8walk_init_(&ww, c.fw);
-        kml_sp8walk_init_(&wu, c.fu);
+#ifdef KML_GRNN_T1_
         if (grnn)
-            for (j = 0; j < H; j++) {
-                int32_t aw = kml_sp8walk_next_(&ww, c.xw);
-                int32_t au = kml_sp8walk_next_(&wu, c.xu);
-                dst[j] = grnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
-            }
+            grnn_sp8_t1(&c, &K, h, dst, H);
         else
-            for (j = 0; j < H; j++) {
-                int32_t aw = kml_sp8walk_next_(&ww, c.xw);
-                int32_t au = kml_sp8walk_next_(&wu, c.xu);
-                dst[j] = rnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
-            }
+#endif
+        {
+            kml_sp8walk_ ww, wu;
+            kml_sp8walk_init_(&ww, c.fw);
+            kml_sp8walk_init_(&wu, c.fu);
+            if (grnn)
+                for (j = 0; j < H; j++) {
+                    int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                    int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                    dst[j] = grnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
+                }
+            else
+                for (j = 0; j < H; j++) {
+                    int32_t aw = kml_sp8walk_next_(&ww, c.xw);
+                    int32_t au = kml_sp8walk_next_(&wu, c.xu);
+                    dst[j] = rnn_unit(&K, preact(aw, au, c.sw, c.su), h[j], j);
+                }
+        }
     } else if (is_bm8(c.fw) && is_bm8(c.fu)) {
         kml_bm8walk_ ww, wu;
         kml_bm8walk_init_(&ww, c.fw);
@@ -271,54 +504,7 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
         for (j = 0; j < H; j++) h[j] = dst[j];
 }
 
-void kml_fastrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
-{
-    step(m, x_raw, st, sc, 0);
-}
-
-void kml_fastgrnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
-{
-    step(m, x_raw, st, sc, 1);
-}
-
-void kml_rnn_step_q(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, kml_rnn_scratch_q *sc)
-{
-    if (m->cell == KML_RNN_FASTGRNN)
-        kml_fastgrnn_step_q(m, x_raw, st, sc);
-    else
-        kml_fastrnn_step_q(m, x_raw, st, sc);
-}
-
 uint8_t kml_rnn_logit_q(const kml_rnn_q *m) { return (uint8_t)(m->q_h + m->V.q); }
-
-void kml_rnn_logits_q(const kml_rnn_q *m, const kml_rnn_state_q *st, int32_t *logits)
-{
-    uint16_t k;
-    for (k = 0; k < m->C; k++) logits[k] = kml_mat_dot_col_q(&m->V, st->h, k) + KML_READ_I32(m->v + k);
-}
-
-uint16_t kml_argmax_q32(const int32_t *v, uint16_t n)
-{
-    uint16_t i, best = 0;
-    for (i = 1; i < n; i++)
-        if (v[i] > v[best]) best = i;
-    return best;
-}
-
-uint16_t kml_rnn_predict_q(const kml_rnn_q *m, const int16_t *X, uint16_t T, kml_rnn_state_q *st,
-                           kml_rnn_scratch_q *sc, int32_t *logits)
-{
-    uint16_t t;
-    kml_rnn_reset_q(m, st);
-    for (t = 0; t < T; t++) kml_rnn_step_q(m, X + (uint32_t)t * m->D, st, sc);
-    kml_rnn_logits_q(m, st, logits);
-    return kml_argmax_q32(logits, m->C);
-}
-
-static uint32_t lin_bytes(const kml_lin_q *l)
-{
-    return kml_mat_flash_bytes_q(&l->a) + (l->rank ? kml_mat_flash_bytes_q(&l->b) : 0u);
-}
 
 uint32_t kml_rnn_flash_bytes_q(const kml_rnn_q *m)
 {

@@ -129,46 +129,48 @@ static const char *layout_macro(uint8_t layout)
     return layout == KML_MAT_DENSE ? "KML_MAT_DENSE" : layout == KML_MAT_BITMAP ? "KML_MAT_BITMAP" : "KML_MAT_SPARSE";
 }
 
-/* A bitmap matrix's pattern: PREFIX_<tag>_bm, cols × ceil(rows / 8) bytes (kml_mat.h). */
-static void emit_bitmap(out_t *o, const char *tag, uint16_t rows, uint16_t cols, const uint8_t *bm)
+/* name of a matrix's arrays: PREFIX_<tag>_val / _ptr / _idx (CSC) / _bm (bitmap) */
+static size_t mat_values(uint8_t layout, uint16_t rows, uint16_t cols, uint16_t nnz)
 {
-    char nm[96];
-    snprintf(nm, sizeof nm, "%s_bm", tag);
-    arr_i64(o, "uint8_t", 1, nm, (size_t)cols * ((rows + 7u) / 8u), g_u8, bm, 1);
+    size_t n = layout == KML_MAT_DENSE ? (size_t)rows * cols : nnz;
+    return n ? n : 1; /* C has no empty arrays */
 }
 
-/* name of a matrix's arrays: PREFIX_<tag>_val / _ptr / _idx (CSC) / _bm (bitmap) */
+/* the pattern of a sparse matrix (float or integer: the same arrays): CSC column pointers and row
+ * indices, or the bitmap, cols × ceil(rows / 8) bytes (kml_mat.h) */
+static void emit_index_arrays(out_t *o, const char *tag, uint8_t layout, uint16_t rows, uint16_t cols, size_t n,
+                              const uint16_t *colptr, const uint8_t *idx8, const uint16_t *idx16, const uint8_t *bm)
+{
+    char nm[96];
+    if (layout == KML_MAT_BITMAP) {
+        snprintf(nm, sizeof nm, "%s_bm", tag);
+        arr_i64(o, "uint8_t", 1, nm, (size_t)cols * ((rows + 7u) / 8u), g_u8, bm, 1);
+    }
+    if (layout != KML_MAT_SPARSE) return;
+    snprintf(nm, sizeof nm, "%s_ptr", tag);
+    arr_i64(o, "uint16_t", 2, nm, (size_t)cols + 1, g_u16, colptr, 1);
+    snprintf(nm, sizeof nm, "%s_idx", tag);
+    if (rows <= 256) arr_i64(o, "uint8_t", 1, nm, n, g_u8, idx8, 1);
+    else arr_i64(o, "uint16_t", 2, nm, n, g_u16, idx16, 1);
+}
+
 static void emit_mat_f32_arrays(out_t *o, const char *tag, const kml_mat_f32 *m)
 {
     char nm[96];
-    size_t n = m->layout == KML_MAT_DENSE ? (size_t)m->rows * m->cols : m->nnz;
+    size_t n = mat_values(m->layout, m->rows, m->cols, m->nnz);
     snprintf(nm, sizeof nm, "%s_val", tag);
-    arr_f32(o, nm, n ? n : 1, m->val, 1);
-    if (m->layout == KML_MAT_BITMAP) emit_bitmap(o, tag, m->rows, m->cols, m->bitmap);
-    if (m->layout == KML_MAT_SPARSE) {
-        snprintf(nm, sizeof nm, "%s_ptr", tag);
-        arr_i64(o, "uint16_t", 2, nm, (size_t)m->cols + 1, g_u16, m->colptr, 1);
-        snprintf(nm, sizeof nm, "%s_idx", tag);
-        if (m->rows <= 256) arr_i64(o, "uint8_t", 1, nm, n ? n : 1, g_u8, m->idx8, 1);
-        else arr_i64(o, "uint16_t", 2, nm, n ? n : 1, g_u16, m->idx16, 1);
-    }
+    arr_f32(o, nm, n, m->val, 1);
+    emit_index_arrays(o, tag, m->layout, m->rows, m->cols, n, m->colptr, m->idx8, m->idx16, m->bitmap);
 }
 
 static void emit_mat_q_arrays(out_t *o, const char *tag, const kml_mat_q *m)
 {
     char nm[96];
-    size_t n = m->layout == KML_MAT_DENSE ? (size_t)m->rows * m->cols : m->nnz;
+    size_t n = mat_values(m->layout, m->rows, m->cols, m->nnz);
     snprintf(nm, sizeof nm, "%s_val", tag);
-    if (m->wbits == 8) arr_i64(o, "int8_t", 1, nm, n ? n : 1, g_i8, m->w8, 1);
-    else arr_i64(o, "int16_t", 2, nm, n ? n : 1, g_i16, m->w16, 1);
-    if (m->layout == KML_MAT_BITMAP) emit_bitmap(o, tag, m->rows, m->cols, m->bitmap);
-    if (m->layout == KML_MAT_SPARSE) {
-        snprintf(nm, sizeof nm, "%s_ptr", tag);
-        arr_i64(o, "uint16_t", 2, nm, (size_t)m->cols + 1, g_u16, m->colptr, 1);
-        snprintf(nm, sizeof nm, "%s_idx", tag);
-        if (m->rows <= 256) arr_i64(o, "uint8_t", 1, nm, n ? n : 1, g_u8, m->idx8, 1);
-        else arr_i64(o, "uint16_t", 2, nm, n ? n : 1, g_u16, m->idx16, 1);
-    }
+    if (m->wbits == 8) arr_i64(o, "int8_t", 1, nm, n, g_i8, m->w8, 1);
+    else arr_i64(o, "int16_t", 2, nm, n, g_i16, m->w16, 1);
+    emit_index_arrays(o, tag, m->layout, m->rows, m->cols, n, m->colptr, m->idx8, m->idx16, m->bitmap);
 }
 
 static void emit_index_init(out_t *o, const char *tag, uint8_t layout, uint16_t rows)
@@ -347,17 +349,81 @@ static int budget(const kml_header_opts *opt, uint32_t flash, uint32_t ram, kml_
     return 0;
 }
 
-/* ================================================================ float */
-static void emit_lin_f32(out_t *o, const char *field, const char *tag, const kml_lin_f32 *l)
-{
+/* ---- what both writers share ---- */
+/* The names of a linear map's factors: arrays PREFIX_<name>_a / _b, fields .<name>.a / .b */
+typedef struct {
     char ta[64], tb[64], fa[80], fb[80];
-    snprintf(ta, sizeof ta, "%s_a", tag);
-    snprintf(tb, sizeof tb, "%s_b", tag);
-    snprintf(fa, sizeof fa, ".%s.a", field);
-    snprintf(fb, sizeof fb, ".%s.b", field);
-    fprintf(o->f, "    .%s.rank = %u,\n", field, l->rank);
-    emit_mat_f32_init(o, fa, ta, &l->a);
-    if (l->rank) emit_mat_f32_init(o, fb, tb, &l->b);
+} lin_names;
+
+static void lin_names_of(lin_names *n, const char *name)
+{
+    snprintf(n->ta, sizeof n->ta, "%s_a", name);
+    snprintf(n->tb, sizeof n->tb, "%s_b", name);
+    snprintf(n->fa, sizeof n->fa, ".%s.a", name);
+    snprintf(n->fb, sizeof n->fb, ".%s.b", name);
+}
+
+/* The first lines of the model descriptor (type kml_rnn_f32 or kml_rnn_q). */
+static void emit_model_open(out_t *o, const char *type, uint8_t gate_nl, uint8_t update_nl, int D, int H, int C)
+{
+    const char *P = o->P;
+    fprintf(o->f, "\nstatic const %s %s_model = {\n", type, P);
+    fprintf(o->f, "    .version = KML_DEPLOY_FORMAT_VERSION, .cell = %s_CELL, .gate_nl = %u, .update_nl = %u,\n", P, gate_nl,
+            update_nl);
+    fprintf(o->f, "    .D = %u, .H = %u, .C = %u,\n", D, H, C);
+}
+
+static void emit_bias_fields(out_t *o, uint8_t cell)
+{
+    const char *P = o->P;
+    int grnn = cell == KML_RNN_FASTGRNN;
+    fprintf(o->f, "    .b_h = %s_b_h,%s%s%s\n", P, grnn ? " .b_g = " : "", grnn ? P : "", grnn ? "_b_g," : "");
+}
+
+/* The self-check macros; tol: the float tolerance literal, NULL for the bit-exact integer model. */
+static void emit_test_defs(out_t *o, int T, unsigned cls, const char *tol)
+{
+    const char *P = o->P;
+    fprintf(o->f, "#define %s_TEST_T %d\n#define %s_TEST_CLASS %u\n", P, T, P, cls);
+    if (tol) fprintf(o->f, "#define %s_TEST_TOL %s\n", P, tol);
+    fprintf(o->f, "#define %s_TEST_X %s_test_x\n#define %s_TEST_LOGITS %s_test_logits\n", P, P, P, P);
+}
+
+/* The self-check's buffers: input x[T*D], state h[H], scratch buf[nscr], logits[C]. */
+typedef struct {
+    void *x, *h, *buf, *logits;
+} test_bufs;
+
+static void test_bufs_free(test_bufs *b)
+{
+    free(b->x), free(b->h), free(b->buf), free(b->logits);
+}
+
+static int test_bufs_alloc(test_bufs *b, size_t elem, size_t logit, size_t TD, size_t H, size_t nscr, size_t C,
+                           kml_error *err)
+{
+    b->x = malloc(elem * TD), b->h = malloc(elem * H), b->buf = malloc(elem * nscr), b->logits = malloc(logit * C);
+    if (b->x && b->h && b->buf && b->logits) return 0;
+    test_bufs_free(b);
+    return kml_error_set(err, "export: out of memory");
+}
+
+/* ================================================================ float */
+static void emit_lin_f32_arrays(out_t *o, const char *name, const kml_lin_f32 *l)
+{
+    lin_names n;
+    lin_names_of(&n, name);
+    emit_mat_f32_arrays(o, n.ta, &l->a);
+    if (l->rank) emit_mat_f32_arrays(o, n.tb, &l->b);
+}
+
+static void emit_lin_f32(out_t *o, const char *name, const kml_lin_f32 *l)
+{
+    lin_names n;
+    lin_names_of(&n, name);
+    fprintf(o->f, "    .%s.rank = %u,\n", name, l->rank);
+    emit_mat_f32_init(o, n.fa, n.ta, &l->a);
+    if (l->rank) emit_mat_f32_init(o, n.fb, n.tb, &l->b);
 }
 
 int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_header_opts *opt, kml_header_figures *fig,
@@ -378,12 +444,9 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
     if (budget(opt, flash, ram, fig, desc, err)) return -1;
 
     /* the test vector and its expected output, with this very runtime */
-    float *x = malloc(sizeof(float) * (size_t)T * D), *h = malloc(sizeof(float) * H), *buf = malloc(sizeof(float) * nscr);
-    float *logits = malloc(sizeof(float) * C);
-    if (!x || !h || !buf || !logits) {
-        free(x), free(h), free(buf), free(logits);
-        return kml_error_set(err, "export: out of memory");
-    }
+    test_bufs tb;
+    if (test_bufs_alloc(&tb, sizeof(float), sizeof(float), (size_t)T * D, H, nscr, C, err)) return -1;
+    float *x = tb.x, *h = tb.h, *buf = tb.buf, *logits = tb.logits;
     if (opt->test_x_f32) memcpy(x, opt->test_x_f32, sizeof(float) * (size_t)T * D);
     else {
         kml_rng r;
@@ -401,17 +464,15 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
 
     tmpfile_t tf;
     if (tmp_open(&tf, path, err)) {
-        free(x), free(h), free(buf), free(logits);
+        test_bufs_free(&tb);
         return -1;
     }
     out_t o = {tf.f, opt->name, 0, 0};
     emit_preamble(&o, opt, m->cell == KML_RNN_FASTGRNN ? "FastGRNN float" : "FastRNN float", 0);
     emit_dims(&o, m->cell, m->D, m->H, m->C, m->W.rank, m->U.rank, 0, opt);
     emit_emi(&o, opt->emi);
-    emit_mat_f32_arrays(&o, "W_a", &m->W.a);
-    if (m->W.rank) emit_mat_f32_arrays(&o, "W_b", &m->W.b);
-    emit_mat_f32_arrays(&o, "U_a", &m->U.a);
-    if (m->U.rank) emit_mat_f32_arrays(&o, "U_b", &m->U.b);
+    emit_lin_f32_arrays(&o, "W", &m->W);
+    emit_lin_f32_arrays(&o, "U", &m->U);
     arr_f32(&o, "b_h", H, m->b_h, 1);
     if (m->cell == KML_RNN_FASTGRNN) arr_f32(&o, "b_g", H, m->b_g, 1);
     emit_mat_f32_arrays(&o, "V", &m->V);
@@ -419,14 +480,10 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
     if (m->mean) arr_f32(&o, "mean", D, m->mean, 1), arr_f32(&o, "std", D, m->std, 1);
 
     const char *P = opt->name;
-    fprintf(o.f, "\nstatic const kml_rnn_f32 %s_model = {\n", P);
-    fprintf(o.f, "    .version = KML_DEPLOY_FORMAT_VERSION, .cell = %s_CELL, .gate_nl = %u, .update_nl = %u,\n", P, m->gate_nl,
-            m->update_nl);
-    fprintf(o.f, "    .D = %u, .H = %u, .C = %u,\n", D, H, C);
-    emit_lin_f32(&o, "W", "W", &m->W);
-    emit_lin_f32(&o, "U", "U", &m->U);
-    fprintf(o.f, "    .b_h = %s_b_h,%s%s%s\n", P, m->cell == KML_RNN_FASTGRNN ? " .b_g = " : "",
-            m->cell == KML_RNN_FASTGRNN ? P : "", m->cell == KML_RNN_FASTGRNN ? "_b_g," : "");
+    emit_model_open(&o, "kml_rnn_f32", m->gate_nl, m->update_nl, D, H, C);
+    emit_lin_f32(&o, "W", &m->W);
+    emit_lin_f32(&o, "U", &m->U);
+    emit_bias_fields(&o, m->cell);
     fl(&o, "    .s_alpha = ", m->s_alpha), fl(&o, ", .s_beta = ", m->s_beta);
     fl(&o, ", .s_zeta = ", m->s_zeta), fl(&o, ", .s_nu = ", m->s_nu);
     fprintf(o.f, ",\n");
@@ -437,12 +494,11 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
     emit_sizes(&o, "kml_rnn_f32", (uint32_t)(4 * ((size_t)T * D + C)));
 
     fprintf(o.f, "\n/* Self-check: run %s_test_x (%d steps) and compare the logits (float: within %s_TEST_TOL). */\n", P, T, P);
-    fprintf(o.f, "#define %s_TEST_T %d\n#define %s_TEST_CLASS %u\n#define %s_TEST_TOL 1e-3f\n", P, T, P, cls, P);
-    fprintf(o.f, "#define %s_TEST_X %s_test_x\n#define %s_TEST_LOGITS %s_test_logits\n", P, P, P, P);
+    emit_test_defs(&o, T, cls, "1e-3f");
     arr_f32(&o, "test_x", (size_t)T * D, x, 0);
     arr_f32(&o, "test_logits", C, logits, 0);
     fprintf(o.f, "\n#endif\n");
-    free(x), free(h), free(buf), free(logits);
+    test_bufs_free(&tb);
     if (o.bad_float) {
         tmp_close(&tf, path, 0, err);
         return kml_error_set(err, "export: the model holds a non-finite value (NaN or Inf); not written");
@@ -451,16 +507,21 @@ int kml_header_write_f32(const char *path, const kml_rnn_f32 *m, const kml_heade
 }
 
 /* ================================================================ integer */
-static void emit_lin_q(out_t *o, const char *field, const char *tag, const kml_lin_q *l)
+static void emit_lin_q_arrays(out_t *o, const char *name, const kml_lin_q *l)
 {
-    char ta[64], tb[64], fa[80], fb[80];
-    snprintf(ta, sizeof ta, "%s_a", tag);
-    snprintf(tb, sizeof tb, "%s_b", tag);
-    snprintf(fa, sizeof fa, ".%s.a", field);
-    snprintf(fb, sizeof fb, ".%s.b", field);
-    fprintf(o->f, "    .%s.rank = %u, .%s.q_mid = %u,\n", field, l->rank, field, l->q_mid);
-    emit_mat_q_init(o, fa, ta, &l->a);
-    if (l->rank) emit_mat_q_init(o, fb, tb, &l->b);
+    lin_names n;
+    lin_names_of(&n, name);
+    emit_mat_q_arrays(o, n.ta, &l->a);
+    if (l->rank) emit_mat_q_arrays(o, n.tb, &l->b);
+}
+
+static void emit_lin_q(out_t *o, const char *name, const kml_lin_q *l)
+{
+    lin_names n;
+    lin_names_of(&n, name);
+    fprintf(o->f, "    .%s.rank = %u, .%s.q_mid = %u,\n", name, l->rank, name, l->q_mid);
+    emit_mat_q_init(o, n.fa, n.ta, &l->a);
+    if (l->rank) emit_mat_q_init(o, n.fb, n.tb, &l->b);
 }
 
 int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_opts *opt, kml_header_figures *fig,
@@ -478,12 +539,10 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
     uint32_t ram = 2u * (H + nscr) + (opt->target == KML_TARGET_ATMEGA328P ? desc : 0u);
     if (budget(opt, flash, ram, fig, desc, err)) return -1;
 
-    int16_t *x = malloc(sizeof(int16_t) * (size_t)T * D), *h = malloc(sizeof(int16_t) * H), *buf = malloc(sizeof(int16_t) * nscr);
-    int32_t *logits = malloc(sizeof(int32_t) * C);
-    if (!x || !h || !buf || !logits) {
-        free(x), free(h), free(buf), free(logits);
-        return kml_error_set(err, "export: out of memory");
-    }
+    test_bufs tb;
+    if (test_bufs_alloc(&tb, sizeof(int16_t), sizeof(int32_t), (size_t)T * D, H, nscr, C, err)) return -1;
+    int16_t *x = tb.x, *h = tb.h, *buf = tb.buf;
+    int32_t *logits = tb.logits;
     if (opt->test_x_q) memcpy(x, opt->test_x_q, sizeof(int16_t) * (size_t)T * D);
     else {
         kml_rng r;
@@ -505,7 +564,7 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
 
     tmpfile_t tf;
     if (tmp_open(&tf, path, err)) {
-        free(x), free(h), free(buf), free(logits);
+        test_bufs_free(&tb);
         return -1;
     }
     out_t o = {tf.f, opt->name, 0, 0};
@@ -516,10 +575,8 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
     fprintf(o.f, "#define %s_Q_IN %u   /* the raw input x_raw is int16 with %u fractional bits */\n", P, m->q_in, m->q_in);
     fprintf(o.f, "#define %s_LOGIT_Q %u  /* logits are int32 with %u fractional bits */\n\n", P, kml_rnn_logit_q(m),
             kml_rnn_logit_q(m));
-    emit_mat_q_arrays(&o, "W_a", &m->W.a);
-    if (m->W.rank) emit_mat_q_arrays(&o, "W_b", &m->W.b);
-    emit_mat_q_arrays(&o, "U_a", &m->U.a);
-    if (m->U.rank) emit_mat_q_arrays(&o, "U_b", &m->U.b);
+    emit_lin_q_arrays(&o, "W", &m->W);
+    emit_lin_q_arrays(&o, "U", &m->U);
     arr_i64(&o, "int16_t", 2, "b_h", H, g_i16, m->b_h, 1);
     if (m->cell == KML_RNN_FASTGRNN) arr_i64(&o, "int16_t", 2, "b_g", H, g_i16, m->b_g, 1);
     emit_mat_q_arrays(&o, "V", &m->V);
@@ -528,15 +585,11 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
         arr_i64(&o, "int16_t", 2, "norm_m", D, g_i16, m->norm_m, 1);
         arr_i64(&o, "int16_t", 2, "norm_s", D, g_i16, m->norm_s, 1);
     }
-    fprintf(o.f, "\nstatic const kml_rnn_q %s_model = {\n", P);
-    fprintf(o.f, "    .version = KML_DEPLOY_FORMAT_VERSION, .cell = %s_CELL, .gate_nl = %u, .update_nl = %u,\n", P, m->gate_nl,
-            m->update_nl);
-    fprintf(o.f, "    .D = %u, .H = %u, .C = %u,\n", D, H, C);
+    emit_model_open(&o, "kml_rnn_q", m->gate_nl, m->update_nl, D, H, C);
     fprintf(o.f, "    .q_in = %u, .q_x = %u, .q_h = %u, .q_a = %u, .q_g = %u,\n", m->q_in, m->q_x, m->q_h, m->q_a, m->q_g);
-    emit_lin_q(&o, "W", "W", &m->W);
-    emit_lin_q(&o, "U", "U", &m->U);
-    fprintf(o.f, "    .b_h = %s_b_h,%s%s%s\n", P, m->cell == KML_RNN_FASTGRNN ? " .b_g = " : "",
-            m->cell == KML_RNN_FASTGRNN ? P : "", m->cell == KML_RNN_FASTGRNN ? "_b_g," : "");
+    emit_lin_q(&o, "W", &m->W);
+    emit_lin_q(&o, "U", &m->U);
+    emit_bias_fields(&o, m->cell);
     fprintf(o.f, "    .s_alpha = %d, .s_beta = %d, .s_zeta = %d, .s_nu = %d,\n", m->s_alpha, m->s_beta, m->s_zeta, m->s_nu);
     emit_mat_q_init(&o, ".V", "V", &m->V);
     fprintf(o.f, "    .v = %s_v,\n", P);
@@ -545,11 +598,10 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
     emit_sizes(&o, "kml_rnn_q", (uint32_t)(2 * (size_t)T * D + 4 * C));
 
     fprintf(o.f, "\n/* Self-check: run %s_test_x (%d steps); the logits must match bit for bit on every target. */\n", P, T);
-    fprintf(o.f, "#define %s_TEST_T %d\n#define %s_TEST_CLASS %u\n", P, T, P, cls);
-    fprintf(o.f, "#define %s_TEST_X %s_test_x\n#define %s_TEST_LOGITS %s_test_logits\n", P, P, P, P);
+    emit_test_defs(&o, T, cls, NULL);
     arr_i64(&o, "int16_t", 2, "test_x", (size_t)T * D, g_i16, x, 0);
     arr_i64(&o, "int32_t", 4, "test_logits", C, g_i32, logits, 0);
     fprintf(o.f, "\n#endif\n");
-    free(x), free(h), free(buf), free(logits);
+    test_bufs_free(&tb);
     return tmp_close(&tf, path, 1, err);
 }

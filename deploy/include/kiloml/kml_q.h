@@ -52,6 +52,21 @@ KML_Q_INLINE int32_t kml_rshift_round(int32_t v, uint8_t s)
     return (kml_asr32(v, (uint8_t)(s - 1)) + 1) >> 1;
 }
 
+/* The same rounding with its constant worked out once: kml_round_bias(s) = 2^(s-1) (0 for s == 0) and
+ *     kml_rshift_round_b(v, s, kml_round_bias(s)) == kml_rshift_round(v, s)
+ * for every v with |v| <= 2^30 (then v + 2^(s-1) cannot overflow; s <= 30). The per-unit loops use it:
+ * the bias comes from a per-step table, and there is no s == 0 test. Every matrix product obeys the
+ * bound (kml_mat.h: |x·w| <= 2^30), and so do the cells' update products (kml_rnn_q.c). */
+KML_Q_INLINE int32_t kml_round_bias(uint8_t s)
+{
+    return s ? (int32_t)1 << (s - 1) : 0;
+}
+
+KML_Q_INLINE int32_t kml_rshift_round_b(int32_t v, uint8_t s, int32_t bias)
+{
+    return kml_asr32(v + bias, s);
+}
+
 KML_Q_INLINE int16_t kml_sat16(int32_t v)
 {
     if (v > 32767) return 32767;
