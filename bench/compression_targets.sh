@@ -20,8 +20,8 @@ mkdir -p "$OUT"
 
 # name | target % | max bytes | epochs | eval options | train options
 TARGETS=(
-  "har2|95.0|3584|300|--data $DATA/har/har.h5 --labels y2|--cell fastgrnn --hidden 80 --rank-w 5 --rank-u 40 --density-w 0.2 --density-u 0.3 --gate-nonlin quantsigm --update-nonlin quanttanh --lr 0.005"
-  "har2-ru20|95.0|3584|300|--data $DATA/har/har.h5 --labels y2|--cell fastgrnn --hidden 80 --rank-w 5 --rank-u 20 --density-w 0.2 --density-u 0.3 --gate-nonlin quantsigm --update-nonlin quanttanh --lr 0.005"
+  "har2|95.0|3584|300|--data $DATA/har/har.h5 --labels y2|--cell fastgrnn --hidden 80 --rank-w 5 --rank-u 40 --density-w 0.2 --density-u 0.3 --gate-nonlin quantsigm --update-nonlin quanttanh --lr 0.002 --clip 0.5"
+  "har2-ru20|95.0|3584|300|--data $DATA/har/har.h5 --labels y2|--cell fastgrnn --hidden 80 --rank-w 5 --rank-u 20 --density-w 0.2 --density-u 0.3 --gate-nonlin quantsigm --update-nonlin quanttanh --lr 0.002 --clip 0.5"
   "dsa19|83.0|4096|30|--data $DATA/dsa19/dsa19.h5|--cell fastgrnn --hidden 48 --rank-w 12 --rank-u 12"
   "fsdd|95.0|6144|40|--data $DATA/fsdd/fsdd_logmel.h5|--cell fastgrnn --hidden 32 --rank-u 16"
 )

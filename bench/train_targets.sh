@@ -21,7 +21,7 @@ mkdir -p "$OUT"
 
 # name | target % | epochs | data and model options
 TARGETS=(
-  "har2-fastgrnn|95.0|60|--data $DATA/har/har.h5 --labels y2 --cell fastgrnn --hidden 80 --rank-w 5 --rank-u 40 --lr 0.005 --clip 0.5"
+  "har2-fastgrnn|95.0|300|--data $DATA/har/har.h5 --labels y2 --cell fastgrnn --hidden 80 --rank-w 5 --rank-u 40 --lr 0.002 --clip 0.5"
   "har2-fastrnn|94.0|60|--data $DATA/har/har.h5 --labels y2 --cell fastrnn --hidden 80 --lr 0.005"
   "fsdd-fastgrnn|95.0|300|--data $DATA/fsdd/fsdd_logmel.h5 --cell fastgrnn --hidden 32"
   "dsa19-fastgrnn|84.0|40|--data $DATA/dsa19/dsa19.h5 --cell fastgrnn --hidden 128"
