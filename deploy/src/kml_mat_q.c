@@ -37,6 +37,25 @@ static inline int32_t mac_i16(int32_t acc, int16_t w, int16_t x)
 #if defined(__AVR__) && !defined(__AVR_HAVE_ELPM__) && !defined(KML_NO_ASM)
 /* Never inlined: the loops pin X and Z, which an inlining caller (-O2/-O3) may hold itself. */
 #define KML_AVR_ASM_FN_ static __attribute__((noinline))
+/* One int8 x int16 MAC into the 32-bit [acc] (operands [wv] weight, [xl]/[xh] the activation's bytes, [t]
+ * scratch): `mulsu` (w times the low byte, unsigned) added at byte 0, `muls` (w times the high byte, signed)
+ * added at byte 1, each product sign-extended through [t]. Shared by the dense, sparse and bitmap loops. */
+#define KML_AVR_MAC_ASM_                                                                                   \
+    "mulsu %[wv], %[xl]\n\t"                                                                            \
+    "mov %[t], r1\n\t"                                                                                  \
+    "lsl %[t]\n\t"                                                                                      \
+    "sbc %[t], %[t]\n\t"                                                                                \
+    "add %A[acc], r0\n\t"                                                                               \
+    "adc %B[acc], r1\n\t"                                                                               \
+    "adc %C[acc], %[t]\n\t"                                                                             \
+    "adc %D[acc], %[t]\n\t"                                                                             \
+    "muls %[wv], %[xh]\n\t"                                                                             \
+    "mov %[t], r1\n\t"                                                                                  \
+    "lsl %[t]\n\t"                                                                                      \
+    "sbc %[t], %[t]\n\t"                                                                                \
+    "add %B[acc], r0\n\t"                                                                               \
+    "adc %C[acc], r1\n\t"                                                                               \
+    "adc %D[acc], %[t]\n\t"
 KML_AVR_ASM_FN_ int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t n)
 {
     int32_t acc;
@@ -50,21 +69,7 @@ KML_AVR_ASM_FN_ int32_t dot_dense_i8(const int8_t *w, const int16_t *x, uint16_t
                      "lpm %[wv], Z+\n\t"
                      "ld %[xl], X+\n\t"
                      "ld %[xh], X+\n\t"
-                     "mulsu %[wv], %[xl]\n\t" /* r1:r0 = w * (x & 0xff) */
-                     "mov %[t], r1\n\t"
-                     "lsl %[t]\n\t"
-                     "sbc %[t], %[t]\n\t" /* t = sign of the product */
-                     "add %A[acc], r0\n\t"
-                     "adc %B[acc], r1\n\t"
-                     "adc %C[acc], %[t]\n\t"
-                     "adc %D[acc], %[t]\n\t"
-                     "muls %[wv], %[xh]\n\t" /* r1:r0 = w * (x >> 8) */
-                     "mov %[t], r1\n\t"
-                     "lsl %[t]\n\t"
-                     "sbc %[t], %[t]\n\t"
-                     "add %B[acc], r0\n\t"
-                     "adc %C[acc], r1\n\t"
-                     "adc %D[acc], %[t]\n\t"
+                     KML_AVR_MAC_ASM_
                      "sbiw %[n], 1\n\t"
                      "brne 1b\n\t"
                      "clr __zero_reg__\n\t"
@@ -102,21 +107,7 @@ KML_AVR_ASM_FN_ int32_t dot_sparse_i8_u8(const int8_t *w, const uint8_t *idx, co
                      "adc r27, %[zero]\n\t"
                      "ld %[xl], X+\n\t"
                      "ld %[xh], X\n\t"
-                     "mulsu %[wv], %[xl]\n\t"
-                     "mov %[t], r1\n\t"
-                     "lsl %[t]\n\t"
-                     "sbc %[t], %[t]\n\t"
-                     "add %A[acc], r0\n\t"
-                     "adc %B[acc], r1\n\t"
-                     "adc %C[acc], %[t]\n\t"
-                     "adc %D[acc], %[t]\n\t"
-                     "muls %[wv], %[xh]\n\t"
-                     "mov %[t], r1\n\t"
-                     "lsl %[t]\n\t"
-                     "sbc %[t], %[t]\n\t"
-                     "add %B[acc], r0\n\t"
-                     "adc %C[acc], r1\n\t"
-                     "adc %D[acc], %[t]\n\t"
+                     KML_AVR_MAC_ASM_
                      "subi %A[n], 1\n\t"
                      "sbci %B[n], 0\n\t"
                      "brne 1b\n\t"
@@ -296,21 +287,7 @@ KML_AVR_ASM_FN_ int32_t dot_bitmap_i8(const uint8_t *bm, const int8_t **wp, cons
                      "movw r30, %[wp]\n\t"
                      "lpm %[wv], Z+\n\t"
                      "movw %[wp], r30\n\t"
-                     "mulsu %[wv], %[xl]\n\t"
-                     "mov %[t], r1\n\t"
-                     "lsl %[t]\n\t"
-                     "sbc %[t], %[t]\n\t"
-                     "add %A[acc], r0\n\t"
-                     "adc %B[acc], r1\n\t"
-                     "adc %C[acc], %[t]\n\t"
-                     "adc %D[acc], %[t]\n\t"
-                     "muls %[wv], %[xh]\n\t"
-                     "mov %[t], r1\n\t"
-                     "lsl %[t]\n\t"
-                     "sbc %[t], %[t]\n\t"
-                     "add %B[acc], r0\n\t"
-                     "adc %C[acc], r1\n\t"
-                     "adc %D[acc], %[t]\n\t"
+                     KML_AVR_MAC_ASM_
                      "mov %[t], %[b]\n\t" /* b &= b - 1 */
                      "dec %[t]\n\t"
                      "and %[b], %[t]\n\t"
