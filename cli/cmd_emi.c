@@ -49,7 +49,7 @@ static const char train_help[] =
     "  --cell NAME           fastgrnn (default), fastrnn, rnn, gru, lstm\n"
     "  --hidden H            hidden units (default 16)\n"
     "  --rank-w R, --rank-u R   low rank of W / U (default 0 = full)\n"
-    "  --gate-nonlin NL, --update-nonlin NL   sigmoid, tanh, relu, quantsigm, quanttanh\n"
+    "  --gate-nonlin NL, --update-nonlin NL   sigmoid, tanh, relu, quantsigm, hardsigm, quanttanh\n"
     "  --density-w S, --density-u S           fraction of W / U entries kept (IHT; default 1)\n"
     "  --epochs E            epochs PER ROUND (default 10)\n"
     "  --batch B             instances per minibatch (default 100)\n"
@@ -256,7 +256,7 @@ static int emi_train(int argc, char **argv)
         case O_GATE:
         case O_UPD:
             if (kml_nonlin_parse(optarg, c == O_GATE ? &tc->model.gate_nl : &tc->model.update_nl) != 0) {
-                fprintf(stderr, "kiloml: %s expects tanh, sigmoid, relu, quanttanh or quantsigm, got '%s'\n",
+                fprintf(stderr, "kiloml: %s expects tanh, sigmoid, relu, quanttanh, quantsigm or hardsigm, got '%s'\n",
                         c == O_GATE ? "--gate-nonlin" : "--update-nonlin", optarg);
                 bad = -1;
             }

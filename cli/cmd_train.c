@@ -26,8 +26,8 @@ static const char usage[] =
     "  --hidden H            hidden units (default 32)\n"
     "  --rank-w R            low-rank W = W1 W2 with rank R (default 0 = full)\n"
     "  --rank-u R            low-rank U = U1 U2 with rank R (default 0 = full)\n"
-    "  --gate-nonlin N       sigmoid (default), tanh, relu, quantsigm, quanttanh\n"
-    "  --update-nonlin N     tanh (default), sigmoid, relu, quanttanh, quantsigm\n"
+    "  --gate-nonlin N       sigmoid (default), tanh, relu, quantsigm, hardsigm, quanttanh\n"
+    "  --update-nonlin N     tanh (default), sigmoid, relu, quanttanh, quantsigm, hardsigm\n"
     "  --density-w S         fraction of W entries kept by IHT (default 1 = dense)\n"
     "  --density-u S         fraction of U entries kept by IHT (default 1 = dense)\n"
     "training options:\n"
@@ -150,7 +150,7 @@ int kml_cmd_train(int argc, char **argv)
         case O_GATE:
         case O_UPDATE:
             if (kml_nonlin_parse(optarg, c == O_GATE ? &tc.model.gate_nl : &tc.model.update_nl)) {
-                kml_error_set(&err, "--%s: expected tanh, sigmoid, relu, quanttanh or quantsigm, got '%s'",
+                kml_error_set(&err, "--%s: expected tanh, sigmoid, relu, quanttanh, quantsigm or hardsigm, got '%s'",
                               c == O_GATE ? "gate-nonlin" : "update-nonlin", optarg);
                 goto bad;
             }
