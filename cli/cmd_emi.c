@@ -15,6 +15,7 @@
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
+#include "model_report.h"
 #include "train_qat.h"
 
 enum {
@@ -412,6 +413,7 @@ static int emi_train(int argc, char **argv)
         }
         cJSON_AddNumberToObject(o, "skipped_steps", sum.train.skipped_steps);
         cJSON_AddNumberToObject(o, "train_seconds", sum.train.train_seconds);
+        kml_report_model_json(o, &m);
         kml_cli_qat_json(o, &qat, &m);
         if (qat.on) cJSON_AddNumberToObject(o, "qat_rounded_passes", (double)qat.fq.applied);
         char *s = cJSON_Print(o);
