@@ -15,12 +15,13 @@
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
+#include "model_report.h"
 #include "train_qat.h"
 
 enum {
     O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
-    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD, O_QAT, O_QATEP,
+    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD, O_NOISE, O_QAT, O_QATEP,
     O_QATBITS
 };
 
@@ -49,7 +50,7 @@ static const char train_help[] =
     "  --cell NAME           fastgrnn (default), fastrnn, rnn, gru, lstm\n"
     "  --hidden H            hidden units (default 16)\n"
     "  --rank-w R, --rank-u R   low rank of W / U (default 0 = full)\n"
-    "  --gate-nonlin NL, --update-nonlin NL   sigmoid, tanh, relu, quantsigm, quanttanh\n"
+    "  --gate-nonlin NL, --update-nonlin NL   sigmoid, tanh, relu, quantsigm, hardsigm, quanttanh\n"
     "  --density-w S, --density-u S           fraction of W / U entries kept (IHT; default 1)\n"
     "  --epochs E            epochs PER ROUND (default 10)\n"
     "  --batch B             instances per minibatch (default 100)\n"
@@ -57,6 +58,8 @@ static const char train_help[] =
     "  --clip N              gradient-norm clipping (default 5; 0 = off)\n"
     "  --lr-decay-epoch E    lr x 0.1 from this global epoch on (default 2/3 of rounds x epochs)\n"
     "  --weight-decay X      decoupled weight decay of W, U, V: each step w -= lr * X * w (default 0 = off)\n"
+    "  --input-noise S       add N(0, S^2) noise to the normalised inputs of every training minibatch\n"
+    "                        (default 0 = off)\n"
     "  --norm MODE           per-feature (default), per-step or none\n"
     "  --seed S              seed of initialisation, split and minibatch order (default 0)\n"
     "  --threads N           OpenBLAS threads (default: OpenBLAS's choice)\n"
@@ -201,6 +204,7 @@ static int emi_train(int argc, char **argv)
         {"norm", required_argument, NULL, O_NORM},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
         {"weight-decay", required_argument, NULL, O_WD},
+        {"input-noise", required_argument, NULL, O_NOISE},
         {"qat", no_argument, NULL, O_QAT},
         {"qat-epochs", required_argument, NULL, O_QATEP},
         {"qat-bits", required_argument, NULL, O_QATBITS},
@@ -256,7 +260,7 @@ static int emi_train(int argc, char **argv)
         case O_GATE:
         case O_UPD:
             if (kml_nonlin_parse(optarg, c == O_GATE ? &tc->model.gate_nl : &tc->model.update_nl) != 0) {
-                fprintf(stderr, "kiloml: %s expects tanh, sigmoid, relu, quanttanh or quantsigm, got '%s'\n",
+                fprintf(stderr, "kiloml: %s expects tanh, sigmoid, relu, quanttanh, quantsigm or hardsigm, got '%s'\n",
                         c == O_GATE ? "--gate-nonlin" : "--update-nonlin", optarg);
                 bad = -1;
             }
@@ -283,6 +287,7 @@ static int emi_train(int argc, char **argv)
         case O_CLIP: bad = parse_double("--clip", optarg, 0, 1e30, &tc->optim.clip); break;
         case O_DECAY: bad = parse_int("--lr-decay-epoch", optarg, 0, 1000000, &tc->optim.decay_epoch); break;
         case O_WD: bad = parse_double("--weight-decay", optarg, 0, 1000, &tc->optim.weight_decay); break;
+        case O_NOISE: bad = parse_double("--input-noise", optarg, 0, 100, &tc->input_noise); break;
         case O_QAT: qat.on = 1; break;
         case O_QATEP: bad = parse_int("--qat-epochs", optarg, 1, 1000000, &qat_epochs); break;
         case O_QATBITS:
@@ -408,6 +413,7 @@ static int emi_train(int argc, char **argv)
         }
         cJSON_AddNumberToObject(o, "skipped_steps", sum.train.skipped_steps);
         cJSON_AddNumberToObject(o, "train_seconds", sum.train.train_seconds);
+        kml_report_model_json(o, &m);
         kml_cli_qat_json(o, &qat, &m);
         if (qat.on) cJSON_AddNumberToObject(o, "qat_rounded_passes", (double)qat.fq.applied);
         char *s = cJSON_Print(o);

@@ -26,8 +26,8 @@ static const char usage[] =
     "  --hidden H            hidden units (default 32)\n"
     "  --rank-w R            low-rank W = W1 W2 with rank R (default 0 = full)\n"
     "  --rank-u R            low-rank U = U1 U2 with rank R (default 0 = full)\n"
-    "  --gate-nonlin N       sigmoid (default), tanh, relu, quantsigm, quanttanh\n"
-    "  --update-nonlin N     tanh (default), sigmoid, relu, quanttanh, quantsigm\n"
+    "  --gate-nonlin N       sigmoid (default), tanh, relu, quantsigm, hardsigm, quanttanh\n"
+    "  --update-nonlin N     tanh (default), sigmoid, relu, quanttanh, quantsigm, hardsigm\n"
     "  --density-w S         fraction of W entries kept by IHT (default 1 = dense)\n"
     "  --density-u S         fraction of U entries kept by IHT (default 1 = dense)\n"
     "training options:\n"
@@ -39,6 +39,8 @@ static const char usage[] =
     "  --bptt-clip X         bound each series' gradient w.r.t. the hidden state to norm X as BPTT\n"
     "                        carries it back through time (default 0 = exact gradient; steadies\n"
     "                        training where the recurrence's gradient explodes)\n"
+    "  --input-noise S       add N(0, S^2) noise to the normalised inputs of every training minibatch\n"
+    "                        (a regulariser against new subjects / speakers; default 0 = off)\n"
     "  --lr-decay-epoch E    epoch (0-based) from which lr is x0.1 (default 2/3 of --epochs; 0 = never)\n"
     "  --weight-decay X      decoupled weight decay of W, U, V: each step w -= lr * X * w (default 0 = off)\n"
     "  --val-frac F          validation fraction of the training data (default 0.1; by group with --group)\n"
@@ -58,7 +60,7 @@ static const char usage[] =
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE
 };
 
 static int parse_double(const char *name, const char *arg, double lo, double hi, int lo_open, double *out,
@@ -100,6 +102,7 @@ int kml_cmd_train(int argc, char **argv)
         {"optimizer", required_argument, NULL, O_OPT},
         {"clip", required_argument, NULL, O_CLIP},
         {"bptt-clip", required_argument, NULL, O_BPTT_CLIP},
+        {"input-noise", required_argument, NULL, O_INPUT_NOISE},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
         {"weight-decay", required_argument, NULL, O_WD},
         {"val-frac", required_argument, NULL, O_VAL},
@@ -150,7 +153,7 @@ int kml_cmd_train(int argc, char **argv)
         case O_GATE:
         case O_UPDATE:
             if (kml_nonlin_parse(optarg, c == O_GATE ? &tc.model.gate_nl : &tc.model.update_nl)) {
-                kml_error_set(&err, "--%s: expected tanh, sigmoid, relu, quanttanh or quantsigm, got '%s'",
+                kml_error_set(&err, "--%s: expected tanh, sigmoid, relu, quanttanh, quantsigm or hardsigm, got '%s'",
                               c == O_GATE ? "gate-nonlin" : "update-nonlin", optarg);
                 goto bad;
             }
@@ -168,6 +171,7 @@ int kml_cmd_train(int argc, char **argv)
             break;
         case O_CLIP: if (parse_double("clip", optarg, 0, 1e30, 0, &tc.optim.clip, &err)) goto bad; break;
         case O_BPTT_CLIP: if (parse_double("bptt-clip", optarg, 0, 1e30, 0, &tc.bptt_clip, &err)) goto bad; break;
+        case O_INPUT_NOISE: if (parse_double("input-noise", optarg, 0, 100, 0, &tc.input_noise, &err)) goto bad; break;
         case O_DECAY:
             if (kml_arg_long("lr-decay-epoch", optarg, 0, 1000000, &v, &err)) goto bad;
             tc.optim.decay_epoch = (int)v;

@@ -21,8 +21,9 @@ int kml_cli_qat_setup(kml_cli_qat *q, kml_train_config *tc, kml_error *err)
     kml_nonlin g = c->gate_nl, u = c->update_nl;
     if (g == KML_NL_SIGMOID) g = KML_NL_QUANTSIGM;
     if (u == KML_NL_TANH) u = KML_NL_QUANTTANH;
-    if ((c->cell == KML_CELL_FASTGRNN && g != KML_NL_QUANTSIGM) || u != KML_NL_QUANTTANH)
-        return kml_error_set(err, "--qat trains with --gate-nonlin quantsigm --update-nonlin quanttanh (got %s, %s)",
+    if ((c->cell == KML_CELL_FASTGRNN && g != KML_NL_QUANTSIGM && g != KML_NL_HARDSIGM) || u != KML_NL_QUANTTANH)
+        return kml_error_set(err, "--qat trains with --gate-nonlin quantsigm or hardsigm and --update-nonlin "
+                                  "quanttanh (got %s, %s)",
                              kml_nonlin_name(c->gate_nl), kml_nonlin_name(c->update_nl));
     if (q->pwl_phase_only) {
         if (c->cell == KML_CELL_FASTGRNN && c->gate_nl != KML_NL_SIGMOID)

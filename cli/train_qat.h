@@ -14,8 +14,9 @@
 
 #define KML_QAT_HELP                                                                                  \
     "  --qat                 quantization-aware training: the last --qat-epochs epochs run on weights\n" \
-    "                        rounded to the integer grid (straight-through gradient) with quantsigm /\n" \
-    "                        quanttanh (fastrnn / fastgrnn only); the integer model is then written\n" \
+    "                        rounded to the integer grid (straight-through gradient) with quantsigm\n" \
+    "                        (or --gate-nonlin hardsigm) / quanttanh (fastrnn / fastgrnn only); the\n" \
+    "                        integer model is then written\n" \
     "                        into MODEL.kml (as kiloml quantize would)\n"                               \
     "  --qat-pwl all|phase   all (default): quantsigm / quanttanh in every epoch; phase: sigmoid / tanh\n" \
     "                        until the QAT phase, the PWL forms in it (steadier on long series)\n"     \

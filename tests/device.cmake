@@ -128,6 +128,11 @@ kml_device_model(dev_sparse_grnn WINDOWS 25 PER_FILE 25 T 32 D 9
 kml_device_model(dev_sparse_grnn_q19 WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
                             --density-u 30 --q-a 19 --seed 15)
+# The same pruned FastGRNN with the hardSigm gate clip(x/4 + 1/2): its constants (q_a + 2 -> q_g) in the
+# M0+ unit loop's table, the C unit loop on AVR.
+kml_device_model(dev_sparse_grnn_hsig WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
+                            --density-u 30 --gate-nl hardsigm --seed 17)
 kml_device_model(dev_sparse_rnn WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastrnn --H 24 --C 2 --density-w 50 --density-u 25 --seed 14)
 # The same pruned models with every sparse matrix stored as a bitmap (KML_MAT_BITMAP): a low-rank

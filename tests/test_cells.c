@@ -244,6 +244,12 @@ static void nonlinearities_at_worked_points(void **state)
     kml_nonlin_deriv(KML_NL_QUANTSIGM, y, d, 5);
     const float dqs[5] = {0, 0.5f, 0.5f, 0.5f, 0};
     assert_memory_equal(d, dqs, sizeof dqs);
+    kml_nonlin_forward(KML_NL_HARDSIGM, x, y, 5);
+    const float hs[5] = {0, 0.375f, 0.5f, 0.625f, 1};
+    assert_memory_equal(y, hs, sizeof hs);
+    kml_nonlin_deriv(KML_NL_HARDSIGM, y, d, 5);
+    const float dhs[5] = {0, 0.25f, 0.25f, 0.25f, 0};
+    assert_memory_equal(d, dhs, sizeof dhs);
     kml_nonlin_forward(KML_NL_RELU, x, y, 5);
     const float re[5] = {0, 0, 0, 0.5f, 3};
     assert_memory_equal(y, re, sizeof re);

@@ -45,6 +45,10 @@ static void test_act_accuracy(void **state)
     assert_true(kml_act_f32(KML_ACT_QUANTSIGM, 0.5f) == 0.75f);
     assert_true(kml_act_f32(KML_ACT_QUANTSIGM, 2.0f) == 1.0f);
     assert_true(kml_act_f32(KML_ACT_QUANTSIGM, -1.5f) == 0.0f);
+    assert_true(kml_act_f32(KML_ACT_HARDSIGM, 0.5f) == 0.625f);
+    assert_true(kml_act_f32(KML_ACT_HARDSIGM, -1.0f) == 0.25f);
+    assert_true(kml_act_f32(KML_ACT_HARDSIGM, 2.5f) == 1.0f);
+    assert_true(kml_act_f32(KML_ACT_HARDSIGM, -2.5f) == 0.0f);
     assert_true(kml_act_f32(KML_ACT_RELU, -2.0f) == 0.0f);
     assert_true(kml_act_f32(KML_ACT_RELU, 2.0f) == 2.0f);
 }

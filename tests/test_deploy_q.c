@@ -85,6 +85,26 @@ static void test_quant_act_golden(void **state)
     assert_int_equal(kml_quant_sigm_q(0, 9, 13), 4096);
 }
 
+static void test_hard_sigm_golden(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < N_OF(g_hsig); k++) {
+        const int32_t *r = g_hsig[k];
+        int16_t s = kml_hard_sigm_q(r[0], (uint8_t)r[1], (uint8_t)r[2]);
+        if (s != r[3]) fail_msg("x=%d qa=%d qg=%d: hardSigm %d (exp %d)", r[0], r[1], r[2], s, r[3]);
+    }
+    /* by hand, Q12 -> Q14: hardSigm(0.5) = 0.625 = 10240, (-1) = 0.25 = 4096, (2) = 1, (-2) = 0, (0) = 0.5 */
+    assert_int_equal(kml_hard_sigm_q(2048, 12, 14), 10240);
+    assert_int_equal(kml_hard_sigm_q(-4096, 12, 14), 4096);
+    assert_int_equal(kml_hard_sigm_q(2 * 4096, 12, 14), 16384);
+    assert_int_equal(kml_hard_sigm_q(5 * 4096, 12, 14), 16384);
+    assert_int_equal(kml_hard_sigm_q(-2 * 4096, 12, 14), 0);
+    assert_int_equal(kml_hard_sigm_q(0, 9, 13), 4096);
+    /* Q12 -> Q10: 3/4096 / 4 = 0.000183 -> 0.19 units of Q10 on top of 512 -> 512; 9/4096 -> 512.56 -> 513 */
+    assert_int_equal(kml_hard_sigm_q(3, 12, 10), 512);
+    assert_int_equal(kml_hard_sigm_q(9, 12, 10), 513);
+}
+
 static void test_norm_golden(void **state)
 {
     (void)state;
@@ -248,6 +268,20 @@ static void test_golden_fastgrnn_tanh_gate(void **state)
     run_golden(&m, gt_X, gt_hs, gt_logits, 4);
 }
 
+static void test_golden_fastgrnn_hardsigm_gate(void **state)
+{
+    (void)state;
+    kml_rnn_q m = model_gh();
+    run_golden(&m, gh_X, gh_hs, gh_logits, 4);
+}
+
+static void test_golden_fastrnn_hardsigm_update(void **state)
+{
+    (void)state;
+    kml_rnn_q m = model_rh();
+    run_golden(&m, rh_X, rh_hs, rh_logits, 4);
+}
+
 /* The ±2^28 clamp of each projected term, worked by hand. FastGRNN D = H = C = 1, every format Q14,
  * weights int16 in Q0 = -32768 (column sums exactly at the 32768 bound), U low rank 1 with q_mid = 14,
  * so every shift is 0; b = 0, σ(ζ) = 0, σ(ν) = 1: h' = z·h + c.
@@ -345,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_rshift_round_bias),
         cmocka_unit_test(test_sat16_edges),
         cmocka_unit_test(test_quant_act_golden),
+        cmocka_unit_test(test_hard_sigm_golden),
         cmocka_unit_test(test_norm_golden),
         cmocka_unit_test(test_dense_dot_by_hand),
         cmocka_unit_test(test_sparse_dot_and_saturation),
@@ -353,6 +388,8 @@ int main(void)
         cmocka_unit_test(test_golden_fastgrnn_lowrank_sparse_norm),
         cmocka_unit_test(test_golden_fastrnn_lowrank_u),
         cmocka_unit_test(test_golden_fastgrnn_tanh_gate),
+        cmocka_unit_test(test_golden_fastgrnn_hardsigm_gate),
+        cmocka_unit_test(test_golden_fastrnn_hardsigm_update),
         cmocka_unit_test(test_term_clamp_and_state_saturation),
         cmocka_unit_test(test_validate_model_errors),
         cmocka_unit_test(test_flash_bytes),

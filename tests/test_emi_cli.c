@@ -105,6 +105,10 @@ static void train_then_eval(void **state)
     assert_non_null(o);
     assert_true(num(o, "test_bag_accuracy") >= 0.85);
     assert_true(num(o, "val_bag_accuracy") >= 0.0);
+    /* the model's size as `train --json` reports it: float bytes = 4 per parameter (dense), the paper's count */
+    assert_true(num(o, "params") > 0);
+    assert_true(num(o, "model_bytes") >= 4 * num(o, "params"));
+    assert_true(num(o, "paper_bytes") > 0);
     assert_int_equal((int)num(o, "window"), 10);
     /* per-round diagnostics: the last round's kept checkpoint is the model's */
     const cJSON *rv = cJSON_GetObjectItemCaseSensitive(o, "round_val_bag_accuracy"),

@@ -178,6 +178,32 @@ static void weight_decay_shrinks_weights(void **state)
     kml_data_free(&d);
 }
 
+/* --input-noise reaches the EMI minibatches: it changes the model, and the same options give the same
+ * model again (the draws depend on seed and step only). */
+static void input_noise_applied_and_deterministic(void **state)
+{
+    (void)state;
+    kml_data d;
+    make_data(&d);
+    kml_emi_config ec;
+    config(&ec, KML_EMI_NO_NEGATIVE);
+    ec.rounds = 1;
+    ec.train.epochs = 3;
+    kml_model m0, m1, m2;
+    kml_emi_summary s;
+    kml_error err = {0};
+    assert_int_equal(kml_emi_train(&ec, &d, &m0, &s, &err), 0);
+    ec.train.input_noise = 0.3;
+    assert_int_equal(kml_emi_train(&ec, &d, &m1, &s, &err), 0);
+    assert_int_equal(kml_emi_train(&ec, &d, &m2, &s, &err), 0);
+    assert_true(memcmp(m0.block, m1.block, m0.n_params * sizeof(float)) != 0);
+    assert_memory_equal(m1.block, m2.block, m1.n_params * sizeof(float));
+    kml_model_free(&m0);
+    kml_model_free(&m1);
+    kml_model_free(&m2);
+    kml_data_free(&d);
+}
+
 static void bad_configurations(void **state)
 {
     (void)state;
@@ -213,6 +239,7 @@ int main(void)
         cmocka_unit_test(learns_with_negative_class),
         cmocka_unit_test(learns_without_negative_class),
         cmocka_unit_test(weight_decay_shrinks_weights),
+        cmocka_unit_test(input_noise_applied_and_deterministic),
         cmocka_unit_test(bad_configurations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,11 +58,21 @@ static void check_cell(kml_cell_kind cell)
     int bad = 0, n = 0;
     double worst = 0;
     uint64_t seed = 100 * (uint64_t)cell;
+    /* the nonlinearities up to quantSigm first (their seeds as before hardSigm was added), then every
+     * pair with hardSigm in it except with a relu gate (whose dead units leave zero tensors) */
+    for (int r = 0; r < 4; r++)
+        for (int g = 0; g < (has_gate ? KML_NL_HARDSIGM : 1); g++)
+            for (int f = 0; f < KML_NL_HARDSIGM; f++) {
+                kml_nonlin gate = has_gate ? (kml_nonlin)g : KML_NL_SIGMOID;
+                bad += check_config(cell, ranks[r][0], ranks[r][1], gate, (kml_nonlin)f, 5, ++seed, &worst);
+                n++;
+            }
     for (int r = 0; r < 4; r++)
         for (int g = 0; g < (has_gate ? KML_NL_COUNT : 1); g++)
             for (int f = 0; f < KML_NL_COUNT; f++) {
                 kml_nonlin gate = has_gate ? (kml_nonlin)g : KML_NL_SIGMOID;
-                bad += check_config(cell, ranks[r][0], ranks[r][1], gate, (kml_nonlin)f, 5, ++seed, &worst);
+                if ((gate != KML_NL_HARDSIGM && f != KML_NL_HARDSIGM) || gate == KML_NL_RELU) continue;
+                bad += check_config(cell, ranks[r][0], ranks[r][1], gate, (kml_nonlin)f, 5, 7000 + ++seed, &worst);
                 n++;
             }
     /* more steps than one backward chunk (16), with a partial chunk */

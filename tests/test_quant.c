@@ -21,11 +21,16 @@
 #include "kiloml/quantize.h"
 #include "kiloml/rng.h"
 
+static void set_str_attr(hid_t loc, const char *name, const char *v);
+
+/* The gate nonlinearity of make_model's FastGRNNs (test_hardsigm_gate changes it, then restores it). */
+static kml_nonlin g_gate = KML_NL_QUANTSIGM;
+
 /* A FastGRNN / FastRNN with quant nonlinearities, random weights scaled so that the classes mix,
  * per-feature normalisation; data X ~ 3·N(0,1) + 1 per feature, labels = float predictions. */
 static void make_model(kml_model *m, kml_cell_kind cell, int D, int H, int C, int rW, int rU, uint64_t seed)
 {
-    kml_model_config cfg = {cell, D, H, C, rW, rU, KML_NL_QUANTSIGM, KML_NL_QUANTTANH};
+    kml_model_config cfg = {cell, D, H, C, rW, rU, g_gate, KML_NL_QUANTTANH};
     kml_error err;
     assert_int_equal(kml_model_alloc(m, &cfg, &err), 0);
     kml_model_init_params(m, seed);
@@ -262,6 +267,60 @@ static void test_quantize_fastrnn_8(void **state)
 }
 
 /* Budget between the all-8 and the all-16 sizes: the pick fits; an impossible budget is an error. */
+/* A FastGRNN trained with the hardSigm gate keeps it in integer form: the quantized model's gate is
+ * KML_ACT_HARDSIGM, it agrees with the float model (>= 95 %, run_quantize_agreement), and the .q.kml
+ * round trip keeps it; a /quant gate_nl that is no integer nonlinearity is refused by name. The float
+ * forms map to their clip forms. */
+static void test_hardsigm_gate(void **state)
+{
+    (void)state;
+    assert_int_equal(kml_qact_for(KML_NL_HARDSIGM), KML_ACT_HARDSIGM);
+    assert_int_equal(kml_qact_for(KML_NL_QUANTSIGM), KML_ACT_QUANTSIGM);
+    assert_int_equal(kml_qact_for(KML_NL_SIGMOID), KML_ACT_QUANTSIGM);
+    assert_int_equal(kml_qact_for(KML_NL_TANH), KML_ACT_QUANTTANH);
+    assert_int_equal(kml_qact_for(KML_NL_QUANTTANH), KML_ACT_QUANTTANH);
+    g_gate = KML_NL_HARDSIGM;
+    run_quantize_agreement(KML_CELL_FASTGRNN, 3, 4, 8);
+    kml_model m;
+    make_model(&m, KML_CELL_FASTGRNN, 6, 16, 3, 3, 0, 5);
+    g_gate = KML_NL_QUANTSIGM;
+    kml_dataset train;
+    make_data(&m, 150, 12, 400, &train);
+    kml_quant_opts o;
+    kml_quant_opts_init(&o);
+    o.search = 0;
+    kml_qmodel qm, back;
+    kml_quant_report rep;
+    kml_error err;
+    assert_int_equal(kml_quantize(&m, &train, &o, &qm, &rep, &err), 0);
+    assert_int_equal(qm.q.gate_nl, KML_ACT_HARDSIGM);
+    assert_int_equal(qm.q.update_nl, KML_ACT_QUANTTANH);
+    char path[] = "test_quant_hsig.kml";
+    assert_int_equal(kml_model_file_write(path, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
+    assert_int_equal(kml_qmodel_read(path, &back, &err), 0);
+    assert_int_equal(back.q.gate_nl, KML_ACT_HARDSIGM);
+    assert_int_equal(back.q.update_nl, KML_ACT_QUANTTANH);
+    int32_t *p1 = malloc(train.n * sizeof(int32_t)), *p2 = malloc(train.n * sizeof(int32_t));
+    assert_int_equal(kml_qmodel_predict(&qm, &train, p1, &err), 0);
+    assert_int_equal(kml_qmodel_predict(&back, &train, p2, &err), 0);
+    assert_memory_equal(p1, p2, train.n * sizeof(int32_t));
+    kml_qmodel_free(&back);
+    free(p1);
+    free(p2);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t g = H5Gopen2(f, "quant", H5P_DEFAULT);
+    set_str_attr(g, "gate_nl", "sigmoid");
+    H5Gclose(g);
+    H5Fclose(f);
+    assert_int_equal(kml_qmodel_read(path, &back, &err), -1);
+    fprintf(stderr, "  refused: %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "gate_nl"));
+    unlink(path);
+    kml_qmodel_free(&qm);
+    free_data(&train);
+    kml_model_free(&m);
+}
+
 static void test_flash_budget(void **state)
 {
     (void)state;
@@ -675,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_quantize_fastgrnn_lowrank_8),
         cmocka_unit_test(test_quantize_fastgrnn_full_16),
         cmocka_unit_test(test_quantize_fastrnn_8),
+        cmocka_unit_test(test_hardsigm_gate),
         cmocka_unit_test(test_flash_budget),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_sparse_format_choice),

@@ -457,6 +457,53 @@ static void resume_matches_unbroken_run(void **state)
     kml_data_free(&d);
 }
 
+/* --input-noise: the noise changes the model (so it is applied), the same options give the same bytes,
+ * a run broken after epoch 2 and resumed ends as the unbroken one (the draws depend on seed and step
+ * only), and a state written with another noise is refused. */
+static void input_noise_applied_deterministic_resumable(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 9);
+    kml_data d;
+    make_varlen(&d, 300, &r);
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 4;
+    kml_model a, b, c;
+    kml_train_summary sa, sb, sc;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &d, &a, &sa, &err)) fail_msg("%s", err.msg);
+    tc.input_noise = 0.3;
+    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(a.n_params, b.n_params);
+    assert_true(memcmp(a.block, b.block, a.n_params * sizeof(float)) != 0);
+    if (kml_train(&tc, &d, &c, &sc, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(b.block, c.block, b.n_params * sizeof(float));
+    kml_model_free(&c);
+
+    const char *st = DIR "/tr_noise.state";
+    remove(st);
+    tc.state_path = st;
+    ck_state ck2 = {0, 2, 0};
+    tc.checkpoint = ck;
+    tc.checkpoint_ctx = &ck2;
+    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
+    tc.checkpoint = NULL;
+    tc.resume = 1;
+    if (kml_train(&tc, &d, &c, &sc, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(b.block, c.block, b.n_params * sizeof(float));
+    assert_true(sb.test_accuracy == sc.test_accuracy);
+    kml_model_free(&c);
+    tc.input_noise = 0.2;
+    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
+    assert_non_null(strstr(err.msg, "other data or options"));
+    remove(st);
+    kml_model_free(&a);
+    kml_model_free(&b);
+    kml_data_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest fsdd_tests[] = {
@@ -472,6 +519,7 @@ int main(void)
         cmocka_unit_test(checkpoint_and_log),
         cmocka_unit_test(qat_switches_to_pwl_in_its_phase),
         cmocka_unit_test(resume_matches_unbroken_run),
+        cmocka_unit_test(input_noise_applied_deterministic_resumable),
     };
     int rc = cmocka_run_group_tests(synth_tests, NULL, NULL);
     return rc | cmocka_run_group_tests(fsdd_tests, load_fsdd, free_fsdd);

@@ -2,7 +2,9 @@
  *
  *   kml_devgen model   --cell fastgrnn|fastrnn --D 9 --H 32 --C 6 [--rank-w 4] [--rank-u 8]
  *                      [--density-w PCT] [--density-u PCT] [--sparse-w (= --density-w 50)]
- *                      [--w16-u] [--bitmap] [--q-a 12] [--seed 1] [--T steps of the header's test input] --name DEV -o model.h
+ *                      [--w16-u] [--bitmap] [--q-a 12] [--gate-nl quantsigm|hardsigm|quanttanh]
+ *                      [--update-nl quanttanh|quantsigm|hardsigm] [--seed 1] [--T steps of the header's test input]
+ *                      --name DEV -o model.h
  *   kml_devgen vectors --D 9 --T 32 --windows 100 --per-file 25 [--seed 2] [--q-in 8]
  *                      -o vectors_%d.h
  *
@@ -119,6 +121,7 @@ typedef struct {
     unsigned long seed;
     const char *name, *out;
     int bitmap;
+    int gate_nl, update_nl; /* KML_ACT_* */
     const char *emi; /* "WINDOW,STRIDE,K,P": EMI-RNN defines in the header (bags of T samples), or NULL */
 } options;
 
@@ -128,8 +131,8 @@ static int cmd_model(const options *o)
     memset(&m, 0, sizeof m);
     m.version = KML_DEPLOY_FORMAT_VERSION;
     m.cell = (uint8_t)o->cell;
-    m.gate_nl = KML_ACT_QUANTSIGM;
-    m.update_nl = KML_ACT_QUANTTANH;
+    m.gate_nl = (uint8_t)o->gate_nl;
+    m.update_nl = (uint8_t)o->update_nl;
     m.D = (uint16_t)o->D;
     m.H = (uint16_t)o->H;
     m.C = (uint16_t)o->C;
@@ -233,10 +236,20 @@ static int cmd_vectors(const options *o)
     return 0;
 }
 
+/* the integer nonlinearities by name (KML_ACT_*), -1 for any other */
+static int act_parse(const char *s)
+{
+    if (!strcmp(s, "quanttanh")) return KML_ACT_QUANTTANH;
+    if (!strcmp(s, "quantsigm")) return KML_ACT_QUANTSIGM;
+    if (!strcmp(s, "hardsigm")) return KML_ACT_HARDSIGM;
+    return -1;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: kml_devgen model --cell fastgrnn|fastrnn --D n --H n --C n [--rank-w r] [--rank-u r]\n"
                     "                  [--density-w pct] [--density-u pct] [--sparse-w] [--w16-u] [--bitmap] [--q-a q]\n"
+                    "                  [--gate-nl quantsigm|hardsigm|quanttanh] [--update-nl quanttanh|quantsigm|hardsigm]\n"
                     "                  [--seed s] [--T test_steps] [--emi WINDOW,STRIDE,K,P (bags of T samples, no negative)]\n"
                     "                  --name PREFIX -o model.h\n"
                     "       kml_devgen vectors --D n --T n --windows n --per-file n [--q-in q] [--seed s] -o v_%%d.h\n");
@@ -248,7 +261,8 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
-    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 12, 1, "DEV", NULL, 0, NULL};
+    options o = {KML_RNN_FASTGRNN, 9, 32, 6, 0, 0, 100, 100, 0, 32, 100, 25, 8, 12, 1, "DEV", NULL, 0,
+                 KML_ACT_QUANTSIGM, KML_ACT_QUANTTANH, NULL};
     static const struct option longopts[] = {
         {"cell", required_argument, 0, 'c'},  {"D", required_argument, 0, 'D'},
         {"H", required_argument, 0, 'H'},     {"C", required_argument, 0, 'C'},
@@ -260,7 +274,8 @@ int main(int argc, char **argv)
         {"per-file", required_argument, 0, 'p'}, {"q-in", required_argument, 0, 'q'},
         {"q-a", required_argument, 0, 'A'},
         {"seed", required_argument, 0, 'S'},  {"name", required_argument, 0, 'N'},
-        {"output", required_argument, 0, 'o'}, {"emi", required_argument, 0, 'E'}, {0, 0, 0, 0}};
+        {"output", required_argument, 0, 'o'}, {"emi", required_argument, 0, 'E'},
+        {"gate-nl", required_argument, 0, 'g'}, {"update-nl", required_argument, 0, 'h'}, {0, 0, 0, 0}};
     int opt;
     optind = 2;
     while ((opt = getopt_long(argc, argv, "o:", longopts, NULL)) != -1) {
@@ -285,6 +300,13 @@ int main(int argc, char **argv)
         case 'N': o.name = optarg; break;
         case 'o': o.out = optarg; break;
         case 'E': o.emi = optarg; break;
+        case 'g':
+        case 'h':
+            if ((opt == 'g' ? (o.gate_nl = act_parse(optarg)) : (o.update_nl = act_parse(optarg))) < 0) {
+                usage();
+                return 2;
+            }
+            break;
         default: usage(); return 2;
         }
     }

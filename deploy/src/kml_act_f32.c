@@ -41,6 +41,10 @@ float kml_act_f32(uint8_t act, float x)
         float y = (x + 1.0f) * 0.5f;
         return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
     }
+    case KML_ACT_HARDSIGM: {
+        float y = x * 0.25f + 0.5f;
+        return y < 0.0f ? 0.0f : (y > 1.0f ? 1.0f : y);
+    }
     default: return x;
     }
 }

@@ -19,7 +19,7 @@ static kml_status validate_lin(const kml_lin_f32 *l, uint16_t in, uint16_t out)
     return kml_mat_validate_f32(&l->b, l->rank, out);
 }
 
-static int act_ok(uint8_t a) { return a <= KML_ACT_QUANTSIGM; }
+static int act_ok(uint8_t a) { return a <= KML_ACT_HARDSIGM; }
 
 kml_status kml_rnn_validate_f32(const kml_rnn_f32 *m)
 {

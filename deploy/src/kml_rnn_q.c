@@ -31,7 +31,7 @@ static kml_status validate_lin(const kml_lin_q *l, uint16_t in, uint16_t out, ui
     return KML_OK;
 }
 
-static int act_ok(uint8_t a) { return a == KML_ACT_QUANTTANH || a == KML_ACT_QUANTSIGM; }
+static int act_ok(uint8_t a) { return a == KML_ACT_QUANTTANH || a == KML_ACT_QUANTSIGM || a == KML_ACT_HARDSIGM; }
 
 static int const_ok(int16_t c, uint8_t q_g) { return c >= 0 && c <= ((int16_t)1 << q_g); }
 
@@ -76,10 +76,12 @@ KML_INLINE_ int32_t clamp_term(int32_t v)
     return v;
 }
 
-/* quantSigm / quantTanh in one form, with everything that depends only on the model worked out
- * once per step: r = clip(v + add, lo, hi), then moved from Q q_from to Q q_g. quantTanh: add 0,
- * [-2^q_a, 2^q_a], q_from = q_a; quantSigm: add 2^q_a, [0, 2^(q_a+1)], q_from = q_a + 1; exactly
- * kml_quant_tanh_q / kml_quant_sigm_q (kml_q.h), step by step. */
+/* quantTanh / quantSigm / hardSigm in one form, with everything that depends only on the model worked
+ * out once per step: r = clip(v + add, lo, hi), then moved from Q q_from to Q q_g. With one = 2^q_a:
+ *   quantTanh  add 0,      [-one, one],  q_from = q_a
+ *   quantSigm  add one,    [0, 2·one],   q_from = q_a + 1   ((x + 1) / 2)
+ *   hardSigm   add 2·one,  [0, 4·one],   q_from = q_a + 2   ((x + 2) / 4)
+ * exactly kml_quant_tanh_q / kml_quant_sigm_q / kml_hard_sigm_q (kml_q.h), step by step. */
 typedef struct {
     int32_t add, lo, hi; /* hi: the upper clip bound of v + add */
     uint8_t rs, ls; /* q_from >= q_g: rounding right shift by rs (ls = 0); else exact left shift by ls */
@@ -87,11 +89,12 @@ typedef struct {
 
 static void act_setup(act_conv *c, uint8_t act, uint8_t q_a, uint8_t q_g)
 {
+    uint8_t e = act == KML_ACT_HARDSIGM ? 2 : act == KML_ACT_QUANTSIGM ? 1 : 0; /* the divisor 2^e */
     int32_t one = (int32_t)1 << q_a;
-    uint8_t q_from = act == KML_ACT_QUANTSIGM ? (uint8_t)(q_a + 1) : q_a;
-    c->add = act == KML_ACT_QUANTSIGM ? one : 0;
-    c->lo = act == KML_ACT_QUANTSIGM ? 0 : -one;
-    c->hi = act == KML_ACT_QUANTSIGM ? 2 * one : one;
+    uint8_t q_from = (uint8_t)(q_a + e);
+    c->add = e ? (int32_t)1 << (q_a + e - 1) : 0;
+    c->lo = e ? 0 : -one;
+    c->hi = one << e;
     c->rs = q_from >= q_g ? (uint8_t)(q_from - q_g) : 0;
     c->ls = q_from >= q_g ? 0 : (uint8_t)(q_g - q_from);
 }

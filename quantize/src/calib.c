@@ -20,6 +20,10 @@ static double nonlin(kml_nonlin nl, double x)
         double y = (x + 1) * 0.5;
         return y < 0 ? 0 : (y > 1 ? 1 : y);
     }
+    case KML_NL_HARDSIGM: {
+        double y = x * 0.25 + 0.5;
+        return y < 0 ? 0 : (y > 1 ? 1 : y);
+    }
     default: return x;
     }
 }

@@ -44,6 +44,16 @@ int kml_qmodel_supported(const kml_model *m, kml_error *err)
     return 0;
 }
 
+uint8_t kml_qact_for(kml_nonlin nl)
+{
+    switch (nl) {
+    case KML_NL_QUANTSIGM:
+    case KML_NL_SIGMOID: return KML_ACT_QUANTSIGM;
+    case KML_NL_HARDSIGM: return KML_ACT_HARDSIGM;
+    default: return KML_ACT_QUANTTANH;
+    }
+}
+
 int kml_q_for_range(double range, double limit, int qmax)
 {
     int q = qmax;
@@ -303,8 +313,8 @@ int kml_qmodel_build(const kml_model *m, const kml_qformat *fin, kml_qmodel *out
     kml_rnn_q *q = &out->q;
     q->version = KML_DEPLOY_FORMAT_VERSION;
     q->cell = c->cell == KML_CELL_FASTGRNN ? KML_RNN_FASTGRNN : KML_RNN_FASTRNN;
-    q->gate_nl = KML_ACT_QUANTSIGM;
-    q->update_nl = KML_ACT_QUANTTANH;
+    q->gate_nl = kml_qact_for(c->gate_nl);
+    q->update_nl = kml_qact_for(c->update_nl);
     q->D = (uint16_t)c->D;
     q->H = (uint16_t)c->H;
     q->C = (uint16_t)c->C;

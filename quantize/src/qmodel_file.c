@@ -96,7 +96,8 @@ int kml_qmodel_file_extra(hid_t file, void *ctx, kml_error *err)
     int rc = wattr_int(g, "quant_format", KML_QUANT_FORMAT_VERSION) |
              wattr_int(g, "deploy_format", KML_DEPLOY_FORMAT_VERSION) |
              wattr_str(g, "cell", q->cell == KML_RNN_FASTGRNN ? "fastgrnn" : "fastrnn") |
-             wattr_str(g, "gate_nl", "quantsigm") | wattr_str(g, "update_nl", "quanttanh") |
+             wattr_str(g, "gate_nl", kml_nonlin_name((kml_nonlin)q->gate_nl)) |
+             wattr_str(g, "update_nl", kml_nonlin_name((kml_nonlin)q->update_nl)) |
              wattr_int(g, "D", q->D) | wattr_int(g, "H", q->H) | wattr_int(g, "C", q->C) |
              wattr_int(g, "rank_w", q->W.rank) | wattr_int(g, "rank_u", q->U.rank) | wattr_int(g, "q_in", q->q_in) |
              wattr_int(g, "q_x", q->q_x) | wattr_int(g, "q_h", q->q_h) | wattr_int(g, "q_a", q->q_a) |
@@ -291,6 +292,19 @@ done:
     return rc;
 }
 
+/* An integer nonlinearity by name: quanttanh, quantsigm or hardsigm (the deploy KML_ACT_* numbers are the
+ * trainer's kml_nonlin numbers). */
+static int read_act(rctx *c, hid_t g, const char *w, const char *name, uint8_t *out)
+{
+    char s[32];
+    kml_nonlin nl;
+    if (rattr_str(c, g, w, name, s, sizeof s)) return -1;
+    if (kml_nonlin_parse(s, &nl) || (nl != KML_NL_QUANTTANH && nl != KML_NL_QUANTSIGM && nl != KML_NL_HARDSIGM))
+        return kml_error_set(c->err, "%s: %s %s '%s' (quanttanh, quantsigm or hardsigm)", c->path, w, name, s);
+    *out = (uint8_t)nl;
+    return 0;
+}
+
 static int read_group(rctx *c, hid_t g, kml_qmodel *qm)
 {
     kml_rnn_q *q = &qm->q;
@@ -312,8 +326,7 @@ static int read_group(rctx *c, hid_t g, kml_qmodel *qm)
         if (rattr_int(c, g, w, names[i], lo[i], hi[i], &v[i])) return -1;
     q->version = KML_DEPLOY_FORMAT_VERSION;
     q->cell = strcmp(cell, "fastgrnn") == 0 ? KML_RNN_FASTGRNN : KML_RNN_FASTRNN;
-    q->gate_nl = KML_ACT_QUANTSIGM;
-    q->update_nl = KML_ACT_QUANTTANH;
+    if (read_act(c, g, w, "gate_nl", &q->gate_nl) || read_act(c, g, w, "update_nl", &q->update_nl)) return -1;
     q->D = (uint16_t)v[0];
     q->H = (uint16_t)v[1];
     q->C = (uint16_t)v[2];

@@ -38,8 +38,13 @@ def qsigm(x, qa, qg):
     return clipconv(x + (1 << qa), 0, 2 << qa, qa + 1, qg)
 
 
+def hsigm(x, qa, qg):
+    """hardSigm = clip(x/4 + 1/2, 0, 1): x + 2^(qa+1) read as Q(qa+2)"""
+    return clipconv(x + (2 << qa), 0, 4 << qa, qa + 2, qg)
+
+
 def act(kind, x, qa, qg):
-    return qsigm(x, qa, qg) if kind == "sigm" else qtanh(x, qa, qg)
+    return {"sigm": qsigm, "hsig": hsigm, "tanh": qtanh}[kind](x, qa, qg)
 
 
 def norm(xr, m, s, sh):
@@ -165,6 +170,13 @@ for x in [-70000, -4097, -4096, -4095, -2049, -1, 0, 1, 2047, 2048, 2049, 4095, 
 lines.append("/* {x, qa, qg, quantTanh, quantSigm} */")
 lines.append("static const int32_t g_qact[][5] = {" + ", ".join("{" + ", ".join(map(str, r)) + "}" for r in qt) + "};")
 
+ht = []
+for x in [-70000, -8193, -8192, -8191, -4096, -2049, -1, 0, 1, 2, 3, -3, 5, 2047, 2048, 4095, 8191, 8192, 8193, 70000]:
+    for qa, qg in [(12, 14), (12, 12), (14, 10), (10, 14), (13, 7), (11, 13)]:
+        ht.append((x, qa, qg, hsigm(x, qa, qg)))
+lines.append("/* {x, qa, qg, hardSigm} */")
+lines.append("static const int32_t g_hsig[][4] = {" + ", ".join("{" + ", ".join(map(str, r)) + "}" for r in ht) + "};")
+
 nq = []
 for xr, mm, ss, sh in [(100, 20, 1000, 8), (-32768, 32767, 32767, 0), (32767, -32768, 32767, 30), (-500, 1200, -3000, 5),
                        (7, 7, 123, 3), (1, 0, 3, 1), (-1, 0, 3, 1), (30000, -30000, 20000, 14), (12, 3, -32768, 2)]:
@@ -243,6 +255,20 @@ make_model("gt", "fastgrnn", 4, 6, 2,
            (0, 8, 8, False, False, 9, 0, 0),
            False, "tanh", "tanh",
            dict(qx=12, qh=12, qa=10, qg=13, zeta=8000, nu=300, alpha=0, beta=0, nshift=0))
+W8MAX[0], XMAX[0] = 80, 4000
+# FastGRNN with a hardSigm gate: low-rank sparse int8 W and U (the pruned shape the ARMv6-M unit loop takes),
+# q_a + 2 > q_g (right-shift path)
+make_model("gh", "fastgrnn", 5, 8, 3,
+           (3, 8, 8, True, True, 8, 8, 11),
+           (4, 8, 8, True, True, 8, 8, 12),
+           True, "hsig", "tanh",
+           dict(qx=11, qh=12, qa=12, qg=13, zeta=6000, nu=500, alpha=0, beta=0, nshift=12))
+# FastRNN with a hardSigm candidate and q_a + 2 < q_g (left-shift path)
+make_model("rh", "fastrnn", 4, 6, 2,
+           (0, 8, 8, False, False, 9, 0, 0),
+           (0, 8, 8, True, False, 9, 0, 0),
+           False, "sigm", "hsig",
+           dict(qx=12, qh=12, qa=10, qg=13, zeta=0, nu=0, alpha=5000, beta=6000, nshift=0))
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "deploy_q_golden.h"), "w") as f:

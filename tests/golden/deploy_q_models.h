@@ -75,4 +75,47 @@ static inline kml_rnn_q model_gt(void)
     return m;
 }
 
+static inline kml_rnn_q model_gh(void)
+{
+    kml_rnn_q m;
+    memset(&m, 0, sizeof m);
+    m.version = KML_DEPLOY_FORMAT_VERSION;
+    m.cell = KML_RNN_FASTGRNN;
+    m.gate_nl = KML_ACT_HARDSIGM;
+    m.update_nl = KML_ACT_QUANTTANH;
+    m.D = 5, m.H = 8, m.C = 3;
+    m.q_x = 11, m.q_h = 12, m.q_a = 12, m.q_g = 13;
+    m.W.rank = 3, m.W.q_mid = 11;
+    m.W.a = (kml_mat_q)SPARSE8(5, 3, 8, GH_W_A_NNZ, gh_W_a_w, gh_W_a_ptr, gh_W_a_idx);
+    m.W.b = (kml_mat_q)SPARSE8(3, 8, 8, GH_W_B_NNZ, gh_W_b_w, gh_W_b_ptr, gh_W_b_idx);
+    m.U.rank = 4, m.U.q_mid = 12;
+    m.U.a = (kml_mat_q)SPARSE8(8, 4, 8, GH_U_A_NNZ, gh_U_a_w, gh_U_a_ptr, gh_U_a_idx);
+    m.U.b = (kml_mat_q)SPARSE8(4, 8, 8, GH_U_B_NNZ, gh_U_b_w, gh_U_b_ptr, gh_U_b_idx);
+    m.b_h = gh_bh, m.b_g = gh_bg;
+    m.s_zeta = 6000, m.s_nu = 500;
+    m.V = (kml_mat_q)DENSE8(8, 3, 0, gh_V_w);
+    m.v = gh_v;
+    m.norm_m = gh_nm, m.norm_s = gh_ns, m.norm_shift = 12;
+    return m;
+}
+
+static inline kml_rnn_q model_rh(void)
+{
+    kml_rnn_q m;
+    memset(&m, 0, sizeof m);
+    m.version = KML_DEPLOY_FORMAT_VERSION;
+    m.cell = KML_RNN_FASTRNN;
+    m.gate_nl = KML_ACT_QUANTSIGM;
+    m.update_nl = KML_ACT_HARDSIGM;
+    m.D = 4, m.H = 6, m.C = 2;
+    m.q_x = 12, m.q_h = 12, m.q_a = 10, m.q_g = 13;
+    m.W.a = (kml_mat_q)DENSE8(4, 6, 9, rh_W_a_w);
+    m.U.a = (kml_mat_q)SPARSE8(6, 6, 9, RH_U_A_NNZ, rh_U_a_w, rh_U_a_ptr, rh_U_a_idx);
+    m.b_h = rh_bh;
+    m.s_alpha = 5000, m.s_beta = 6000;
+    m.V = (kml_mat_q)DENSE8(6, 2, 0, rh_V_w);
+    m.v = rh_v;
+    return m;
+}
+
 #endif

@@ -1,6 +1,6 @@
 /* golden_device.c: the golden integer models of deploy_q_golden.h as a bare firmware program (no
  * stdio): main() returns 0 when every state and logit is bit-exact, else a bit mask (1, 2, 4: models
- * ga, ra, gt; 8: the dense int8 dot on extreme values; 16: the test's own sum; 32: the sparse int8 dot;
+ * ga, ra, gt; 128, 256: gh, rh (hardSigm); 8: the dense int8 dot on extreme values; 16: the test's own sum; 32: the sparse int8 dot;
  * 64: the dense int16 dot).
  * Checked in simavr (ATmega328P, asm and -DKML_NO_ASM C loops both exit 0):
  *   avr-gcc -mmcu=atmega328p -Os -std=c99 -ffunction-sections -fdata-sections -Ideploy/include -Itests \
@@ -26,7 +26,9 @@ static int run(const kml_rnn_q *m, const int16_t *X, const int16_t *hs, const in
 int main(void)
 {
     kml_rnn_q a = model_ga(), b = model_ra(), c = model_gt();
+    kml_rnn_q d = model_gh(), e = model_rh();
     int bad = (run(&a, ga_X, ga_hs, ga_logits, 4) ? 1 : 0) | (run(&b, ra_X, ra_hs, ra_logits, 4) ? 2 : 0) | (run(&c, gt_X, gt_hs, gt_logits, 4) ? 4 : 0);
+    bad |= (run(&d, gh_X, gh_hs, gh_logits, 4) ? 128 : 0) | (run(&e, rh_X, rh_hs, rh_logits, 4) ? 256 : 0);
     /* dense int8 dot against a plain sum, extremes included */
     static const int8_t w[6] KML_FLASH = {-128, 127, -128, 127, 1, -1};
     int16_t x[6] = {-32768, 32767, 32767, -32768, -32768, 32767};

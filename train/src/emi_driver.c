@@ -15,6 +15,7 @@
 #include "kiloml/iht.h"
 #include "kiloml/optim.h"
 #include "kiloml/rng.h"
+#include "input_noise.h"
 
 #define KML_EMI_NEGATIVE_UNSET (-2)
 #define NEVER_EARLY 2.0f /* a threshold no probability reaches: the last step decides */
@@ -48,6 +49,8 @@ typedef struct run {
     kml_rng rng;
     int spe;   /* minibatches per epoch, fixed so that the IHT phases are exact */
     long step; /* minibatches so far */
+    double noise;  /* --input-noise sigma (0 = off) */
+    uint64_t seed; /* of the noise draws */
 } run;
 
 static void run_free(run *r)
@@ -173,6 +176,8 @@ static int prepare_model(run *r, const kml_emi_config *ec, const kml_data *data,
     kml_iht_init(&r->iht, &r->m, tc->density_w, tc->density_u, (long)r->spe * tc->epochs * ec->rounds, r->iht_mask,
                  r->iht_scratch);
     kml_rng_seed(&r->rng, tc->seed ^ 0x454d492d524e4eull); /* "EMI-RNN": the minibatch order */
+    r->noise = tc->input_noise;
+    r->seed = tc->seed;
     return 0;
 }
 
@@ -192,6 +197,8 @@ static double train_epoch(run *r, const kml_train_qat *qat, int fq, kml_emi_loss
         if (hi > lo) {
             memcpy(r->batch_rows, r->active + lo, (size_t)(hi - lo) * sizeof(int));
             kml_emi_gather(&r->fb, r->batch_rows, hi - lo, mode, &r->work, r->y);
+            if (r->noise > 0)
+                kml_input_noise(r->work.X, (size_t)W * (hi - lo) * r->m.cfg.D, r->noise, r->seed, r->step);
             memset(r->g.block, 0, r->g.n_params * sizeof(float));
             if (fq) qat->fake(&r->m, qat->ctx); /* QAT: forward/backward on the rounded weights */
             double loss = kml_emi_batch_loss(&r->m, r->work.X, r->y, r->work.step_w, W, hi - lo, &r->work, &r->g);

@@ -25,7 +25,7 @@
 #define KML_MAX_DIM (1 << 20)
 
 static const char *const cell_names[KML_CELL_COUNT] = {"fastrnn", "fastgrnn", "rnn", "gru", "lstm"};
-static const char *const nonlin_names[KML_NL_COUNT] = {"tanh", "sigmoid", "relu", "quanttanh", "quantsigm"};
+static const char *const nonlin_names[KML_NL_COUNT] = {"tanh", "sigmoid", "relu", "quanttanh", "quantsigm", "hardsigm"};
 
 #define KML_NAME_ROW(id, name, kind) name,
 static const char *const param_names[KML_PARAM_COUNT] = {KML_PARAMS(KML_NAME_ROW)};

@@ -15,6 +15,7 @@
 #include "kiloml/cell.h"
 #include "kiloml/iht.h"
 #include "kiloml/rng.h"
+#include "input_noise.h"
 #include "progress.h"
 #include "train_state.h"
 
@@ -347,7 +348,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         int64_t fp[KML_STATE_FP] = {mc.cell, mc.D, mc.H, mc.C, mc.rank_w, mc.rank_u, mc.gate_nl, mc.update_nl,
                                     (int64_t)P, (int64_t)n_opt, (int64_t)n_b, r.fit.n, r.val.n, tc->epochs, B,
                                     (int64_t)tc->seed, oc.kind, tc->normalize, tc->norm_mode};
-        double dv[6] = {oc.lr, tc->density_w, tc->density_u, oc.clip, tc->val_frac, tc->bptt_clip};
+        double dv[7] = {oc.lr, tc->density_w, tc->density_u, oc.clip, tc->val_frac, tc->bptt_clip, tc->input_noise};
         memcpy(fp + 19, dv, sizeof dv);
         memcpy(st.fp, fp, sizeof fp);
     }
@@ -394,6 +395,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         for (long k = 0; k < per_epoch; k++, step++) {
             int s0 = (int)(k * B), b = r.fit.n - s0 < B ? r.fit.n - s0 : B;
             gather(&r.fit, order + s0, b, &w);
+            if (tc->input_noise > 0) kml_input_noise(w.X, (size_t)T * b * r.fit.F, tc->input_noise, tc->seed, step);
             int fq = tc->qat.fake && e >= tc->qat.start_epoch; /* QAT: forward/backward on rounded weights */
             if (fq) tc->qat.fake(&r.m, tc->qat.ctx);
             forward_batch(&r.m, T, b, &w);

@@ -1,5 +1,5 @@
 /* kiloml/kml_q.h: the fixed-point primitives. This file is the ONE definition of rounding,
- * saturation and the integer quantTanh / quantSigm in the project: the quantizer's simulation,
+ * saturation and the integer quantTanh / quantSigm / hardSigm in the project: the quantizer's simulation,
  * the host build and the firmware all call these.
  *
  * Number format "Q q": an integer v stands for the real value v / 2^q (q fractional bits).
@@ -98,6 +98,15 @@ static inline int16_t kml_quant_sigm_q(int32_t x, uint8_t qa, uint8_t qg)
 {
     int32_t one = (int32_t)1 << qa;
     return (int16_t)kml_clip_convert(x + one, 0, 2 * one, (uint8_t)(qa + 1), qg);
+}
+
+/* hardSigm(x) = clip(x / 4 + 1 / 2, 0, 1) = clip((x + 2) / 4, 0, 1), the sigmoid's slope at 0 (quantSigm has
+ * twice it): x in Q qa (int32, |x| <= 2^30 - 2^(qa+1)), result in Q qg (0..2^qg). (x + 2) / 4 in Q qa is
+ * x + 2^(qa+1) read as Q (qa + 2). */
+static inline int16_t kml_hard_sigm_q(int32_t x, uint8_t qa, uint8_t qg)
+{
+    int32_t one = (int32_t)1 << qa;
+    return (int16_t)kml_clip_convert(x + 2 * one, 0, 4 * one, (uint8_t)(qa + 2), qg);
 }
 
 /* Integer input normalisation, a fixed-point affine per feature:

@@ -19,7 +19,7 @@
  *   logits = h·V + v
  * σ(α), σ(β), σ(ζ), σ(ν) are stored AFTER the sigmoid, as constants.
  *
- * Float path: σ_g, σ_h may be tanh, sigmoid, relu, quantTanh or quantSigm (own expf, no libm);
+ * Float path: σ_g, σ_h may be tanh, sigmoid, relu, quantTanh, quantSigm or hardSigm (own expf, no libm);
  * input normalisation x = (x_raw − mean) / std per feature (mean/std NULL: none).
  *
  * Integer path number formats (q = fractional bits, see kml_q.h), one per tensor:
@@ -30,7 +30,9 @@
  *   a + b int32 Q q_a, biases b_h, b_g int16 Q q_a
  *   z, c and the constants σ(·) int16 Q q_g (1.0 = 2^q_g, so q_g <= 14)
  *   V    int8/int16 Q V.q (dense); v int32 and the logits int32 in Q (q_h + V.q)
- * Only quantTanh (σ_h) and quantSigm (σ_g) exist in integer form: clip-and-shift, exact.
+ * Only the clip forms exist in integer form (clip-and-shift, exact): quantTanh clip(x, −1, 1),
+ * quantSigm clip((x + 1)/2, 0, 1) and hardSigm clip(x/4 + 1/2, 0, 1) (the logistic's slope at 0),
+ * each usable as σ_g or σ_h.
  * Shifts derived (each must lie in [0, 30], checked by kml_rnn_validate_q):
  *   full W: q_x + W.q − q_a;  low rank: q_x + A.q − q_mid, then q_mid + B.q − q_a (same for U, h)
  *   h update: z·h and σ(β)·h by q_g; coef·c and σ(α)·c by 2·q_g − q_h.
@@ -50,7 +52,7 @@
 
 /* Same numbers as kml_cell_kind / kml_nonlin on the desktop (train/include/kiloml/model.h). */
 enum { KML_RNN_FASTRNN = 0, KML_RNN_FASTGRNN = 1 };
-enum { KML_ACT_TANH = 0, KML_ACT_SIGMOID, KML_ACT_RELU, KML_ACT_QUANTTANH, KML_ACT_QUANTSIGM };
+enum { KML_ACT_TANH = 0, KML_ACT_SIGMOID, KML_ACT_RELU, KML_ACT_QUANTTANH, KML_ACT_QUANTSIGM, KML_ACT_HARDSIGM };
 
 #define KML_RNN_STATE_ELEMS(H) (H)
 #define KML_RNN_SCRATCH_ELEMS(D, H, RW, RU) ((D) + (RW) + (RU) + (H))
@@ -73,7 +75,7 @@ typedef struct kml_rnn_f32 {
 typedef struct kml_rnn_q {
     uint16_t version;
     uint8_t cell;
-    uint8_t gate_nl, update_nl;/* KML_ACT_QUANTSIGM / KML_ACT_QUANTTANH */
+    uint8_t gate_nl, update_nl;/* KML_ACT_QUANTSIGM, KML_ACT_HARDSIGM or KML_ACT_QUANTTANH */
     uint16_t D, H, C;
     uint8_t q_in, q_x, q_h, q_a, q_g;
     kml_lin_q W, U;

@@ -45,6 +45,7 @@ typedef enum {
     KML_NL_RELU,
     KML_NL_QUANTTANH,  /* clip(x, -1, 1) */
     KML_NL_QUANTSIGM,  /* clip((x + 1) / 2, 0, 1) */
+    KML_NL_HARDSIGM,   /* clip(x / 4 + 1 / 2, 0, 1): the logistic's slope at 0 */
     KML_NL_COUNT
 } kml_nonlin;
 

@@ -82,6 +82,8 @@ typedef struct kml_train_config {
     int progress;             /* 1: progress on stderr (live bar on a TTY, else a line per epoch) */
     FILE *log;                /* CSV of the curves, one row per epoch, or NULL */
     double bptt_clip;         /* > 0: bound on each series' ||dLoss/dh|| carried back through time (kml_model.bptt_clip) */
+    double input_noise;       /* > 0: each training minibatch's (normalised) inputs get N(0, input_noise²)
+                               * noise, drawn from (seed, step) alone (so --resume repeats it); 0 = off */
     int log_test;             /* 1: the CSV also gets the test accuracy of every epoch's model (monitoring
                                * only: selection stays on validation; off by default) */
     kml_checkpoint_fn checkpoint;
