@@ -4,6 +4,7 @@
 # the test split, print accuracy, disagreements and bytes per seed beside the target.
 #
 #   bash bench/compression_targets.sh                             all targets, seeds 0 1 2
+#   SEEDS="0 1 2 3 4" bash bench/compression_targets.sh har2      the HAR-2 figures of RESULTS (5 seeds)
 #   EPOCHS=60 SEEDS="0" bash bench/compression_targets.sh dsa19   one target, one seed
 #
 # Environment: KILOML (default build/cli/kiloml), DATA (default /work/shared/datasets or
@@ -19,8 +20,11 @@ OUT=${OUT:-bench/out}
 mkdir -p "$OUT"
 
 # name | target % | max bytes | epochs | eval options | train options
+# HAR-2 trains with the hardSigm gate: over seeds 0-4 it gave 93.81 % integer against quantSigm's 92.47 %
+# (docs/RESULTS.md, "Compression", session 4); har2-quantsigm keeps the paper's gate for comparison.
 TARGETS=(
-  "har2|95.0|3584|300|--data $DATA/har/har.h5 --labels y2|--cell fastgrnn --hidden 80 --rank-w 5 --rank-u 40 --density-w 0.2 --density-u 0.3 --gate-nonlin quantsigm --update-nonlin quanttanh --lr 0.002 --clip 0.5"
+  "har2|95.0|3584|300|--data $DATA/har/har.h5 --labels y2|--cell fastgrnn --hidden 80 --rank-w 5 --rank-u 40 --density-w 0.2 --density-u 0.3 --gate-nonlin hardsigm --update-nonlin quanttanh --lr 0.002 --clip 0.5"
+  "har2-quantsigm|95.0|3584|300|--data $DATA/har/har.h5 --labels y2|--cell fastgrnn --hidden 80 --rank-w 5 --rank-u 40 --density-w 0.2 --density-u 0.3 --gate-nonlin quantsigm --update-nonlin quanttanh --lr 0.002 --clip 0.5"
   "har2-ru20|95.0|3584|300|--data $DATA/har/har.h5 --labels y2|--cell fastgrnn --hidden 80 --rank-w 5 --rank-u 20 --density-w 0.2 --density-u 0.3 --gate-nonlin quantsigm --update-nonlin quanttanh --lr 0.002 --clip 0.5"
   "dsa19|83.0|4096|30|--data $DATA/dsa19/dsa19.h5|--cell fastgrnn --hidden 48 --rank-w 12 --rank-u 12"
   "fsdd|95.0|6144|40|--data $DATA/fsdd/fsdd_logmel.h5|--cell fastgrnn --hidden 32 --rank-u 16"
