@@ -39,6 +39,11 @@ static const char usage[] =
     "  --bptt-clip X         bound each series' gradient w.r.t. the hidden state to norm X as BPTT\n"
     "                        carries it back through time (default 0 = exact gradient; steadies\n"
     "                        training where the recurrence's gradient explodes)\n"
+    "  --teacher MODEL.kml   knowledge distillation: also fit the soft outputs of this trained model (any\n"
+    "                        cell, same data); loss = (1 - A) * cross-entropy + A * T^2 * KL(teacher || model)\n"
+    "                        at temperature T, the teacher's logits taken once on the training split\n"
+    "  --distill A           the soft term's weight in [0, 1] (default 0.5 with --teacher)\n"
+    "  --temperature T       softmax temperature of the soft term (default 2)\n"
     "  --input-noise S       add N(0, S^2) noise to the normalised inputs of every training minibatch\n"
     "                        (a regulariser against new subjects / speakers; default 0 = off)\n"
     "  --lr-decay-epoch E    epoch (0-based) from which lr is x0.1 (default 2/3 of --epochs; 0 = never)\n"
@@ -60,7 +65,7 @@ static const char usage[] =
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE, O_TEACHER, O_DISTILL, O_TEMP
 };
 
 static int parse_double(const char *name, const char *arg, double lo, double hi, int lo_open, double *out,
@@ -103,6 +108,9 @@ int kml_cmd_train(int argc, char **argv)
         {"clip", required_argument, NULL, O_CLIP},
         {"bptt-clip", required_argument, NULL, O_BPTT_CLIP},
         {"input-noise", required_argument, NULL, O_INPUT_NOISE},
+        {"teacher", required_argument, NULL, O_TEACHER},
+        {"distill", required_argument, NULL, O_DISTILL},
+        {"temperature", required_argument, NULL, O_TEMP},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
         {"weight-decay", required_argument, NULL, O_WD},
         {"val-frac", required_argument, NULL, O_VAL},
@@ -129,8 +137,8 @@ int kml_cmd_train(int argc, char **argv)
     tc.progress = 1;
     kml_cli_qat qat;
     kml_cli_qat_init(&qat);
-    const char *out_path = NULL, *log_path = NULL;
-    int json = 0, lr_set = 0, spfmt_set = 0;
+    const char *out_path = NULL, *log_path = NULL, *teacher_path = NULL;
+    int json = 0, lr_set = 0, spfmt_set = 0, distill_set = 0;
     kml_error err = {{0}};
     long v = 0;
     int c;
@@ -172,6 +180,9 @@ int kml_cmd_train(int argc, char **argv)
         case O_CLIP: if (parse_double("clip", optarg, 0, 1e30, 0, &tc.optim.clip, &err)) goto bad; break;
         case O_BPTT_CLIP: if (parse_double("bptt-clip", optarg, 0, 1e30, 0, &tc.bptt_clip, &err)) goto bad; break;
         case O_INPUT_NOISE: if (parse_double("input-noise", optarg, 0, 100, 0, &tc.input_noise, &err)) goto bad; break;
+        case O_TEACHER: teacher_path = optarg; break;
+        case O_DISTILL: if (parse_double("distill", optarg, 0, 1, 1, &tc.distill, &err)) goto bad; distill_set = 1; break;
+        case O_TEMP: if (parse_double("temperature", optarg, 0, 1000, 0, &tc.distill_temp, &err)) goto bad; break;
         case O_DECAY:
             if (kml_arg_long("lr-decay-epoch", optarg, 0, 1000000, &v, &err)) goto bad;
             tc.optim.decay_epoch = (int)v;
@@ -230,6 +241,8 @@ int kml_cmd_train(int argc, char **argv)
     if (!dopt.path) { kml_error_set(&err, "--data FILE is required (kiloml train --help)"); goto bad; }
     if (!out_path) { kml_error_set(&err, "-o MODEL.kml is required"); goto bad; }
     if (spfmt_set && !qat.on) { kml_error_set(&err, "--sparse-format applies to the integer model: use it with --qat"); goto bad; }
+    if (distill_set && !teacher_path) { kml_error_set(&err, "--distill needs --teacher MODEL.kml"); goto bad; }
+    if (teacher_path && !distill_set) tc.distill = 0.5;
     if (!lr_set && tc.model.cell == KML_CELL_RNN) tc.optim.lr = 1e-3;   /* SPEC §2: 1e-3 for plain RNN */
     tc.val_by_group = dopt.group_name != NULL || dopt.group_col >= 0;
     if (qat.on && kml_cli_qat_setup(&qat, &tc, &err)) goto bad;
@@ -240,6 +253,16 @@ int kml_cmd_train(int argc, char **argv)
         return 1;
     }
     if (tc.progress) kml_data_report_split(&dopt, &data);
+    kml_model teacher;
+    memset(&teacher, 0, sizeof teacher);
+    if (teacher_path) {
+        if (kml_model_file_read(teacher_path, &teacher, NULL, &err)) {
+            fprintf(stderr, "kiloml: --teacher: %s\n", err.msg);
+            kml_data_free(&data);
+            return 1;
+        }
+        tc.teacher = &teacher;
+    }
 
     /* the CSV log: default MODEL.csv next to the model */
     char *default_log = NULL;
@@ -259,6 +282,7 @@ int kml_cmd_train(int argc, char **argv)
     FILE *log = fopen(log_path, tc.resume ? "a" : "w");
     if (!log) {
         fprintf(stderr, "kiloml: %s: cannot write the training log\n", log_path);
+        kml_model_free(&teacher);
         free(default_log);
         free(state_path);
         kml_data_free(&data);
@@ -273,6 +297,8 @@ int kml_cmd_train(int argc, char **argv)
     kml_model m;
     kml_train_summary s;
     int rc = kml_train(&tc, &data, &m, &s, &err);
+    kml_model_free(&teacher); /* its logits were taken at the start of the run */
+    tc.teacher = NULL;
     fclose(log);
     if (rc == 0 && qat.on && kml_cli_qat_finish(&qat, &m, &data, tc.progress, &err)) {
         kml_model_free(&m);

@@ -504,6 +504,72 @@ static void input_noise_applied_deterministic_resumable(void **state)
     kml_data_free(&d);
 }
 
+/* --teacher / --distill: weight 0 leaves the run byte-identical to one without a teacher; a positive weight
+ * changes the model and repeats exactly; break-and-resume equals the unbroken run and a state from another
+ * weight is refused; a teacher of other dimensions and a weight without a teacher are refused by name. */
+static void distillation_from_a_teacher(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 10);
+    kml_data d;
+    make_varlen(&d, 300, &r);
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 3;
+    kml_model teacher, a, b, c;
+    kml_train_summary sa, sb, sc;
+    kml_error err = {{0}};
+    tc.model.H = 24;
+    tc.seed = 77;
+    if (kml_train(&tc, &d, &teacher, &sa, &err)) fail_msg("%s", err.msg);
+    small_config(&tc);
+    tc.epochs = 3;
+    if (kml_train(&tc, &d, &a, &sa, &err)) fail_msg("%s", err.msg);
+    tc.teacher = &teacher;
+    tc.distill = 0;
+    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(a.block, b.block, a.n_params * sizeof(float));
+    kml_model_free(&b);
+    tc.distill = 0.7;
+    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
+    assert_true(memcmp(a.block, b.block, a.n_params * sizeof(float)) != 0);
+    if (kml_train(&tc, &d, &c, &sc, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(b.block, c.block, b.n_params * sizeof(float));
+    kml_model_free(&c);
+
+    const char *st = DIR "/tr_kd.state";
+    remove(st);
+    tc.state_path = st;
+    ck_state ck3 = {0, 2, 0};
+    tc.checkpoint = ck;
+    tc.checkpoint_ctx = &ck3;
+    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
+    tc.checkpoint = NULL;
+    tc.resume = 1;
+    if (kml_train(&tc, &d, &c, &sc, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(b.block, c.block, b.n_params * sizeof(float));
+    kml_model_free(&c);
+    tc.distill = 0.6;
+    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
+    assert_non_null(strstr(err.msg, "other data or options"));
+    remove(st);
+    tc.state_path = NULL;
+    tc.resume = 0;
+
+    teacher.cfg.C += 1; /* a teacher of other classes */
+    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
+    assert_non_null(strstr(err.msg, "teacher"));
+    teacher.cfg.C -= 1;
+    tc.teacher = NULL;
+    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
+    assert_non_null(strstr(err.msg, "--teacher"));
+    kml_model_free(&teacher);
+    kml_model_free(&a);
+    kml_model_free(&b);
+    kml_data_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest fsdd_tests[] = {
@@ -520,6 +586,7 @@ int main(void)
         cmocka_unit_test(qat_switches_to_pwl_in_its_phase),
         cmocka_unit_test(resume_matches_unbroken_run),
         cmocka_unit_test(input_noise_applied_deterministic_resumable),
+        cmocka_unit_test(distillation_from_a_teacher),
     };
     int rc = cmocka_run_group_tests(synth_tests, NULL, NULL);
     return rc | cmocka_run_group_tests(fsdd_tests, load_fsdd, free_fsdd);

@@ -66,6 +66,16 @@ run(0 out err train --data ${DATA} --hidden 4 --epochs 2 --qat --qat-pwl phase -
 expect_contains("${out}" "\"quantized\"" "--qat --qat-pwl phase makes the integer model")
 file(READ ${WORK}/p.csv csv)
 expect_contains("${csv}" ",test_accuracy" "--log-test column")
+# --teacher: a student of another cell distils from the model trained above; bad uses refused by name
+run(0 out err train --data ${DATA} --cell fastrnn --hidden 6 --epochs 1 --teacher ${M} --distill 0.5
+    --temperature 3 --quiet -o ${WORK}/kd.kml --json)
+expect_contains("${out}" "\"accuracy\"" "train --teacher")
+run(2 out err train --data ${DATA} --distill 0.5 -o ${WORK}/x.kml)
+expect_contains("${err}" "--distill needs --teacher" "--distill without --teacher")
+run(2 out err train --data ${DATA} --teacher ${M} --distill 1.5 -o ${WORK}/x.kml)
+expect_contains("${err}" "--distill" "--distill out of range")
+run(1 out err train --data ${DATA} --teacher ${WORK}/no_teacher.kml -o ${WORK}/x.kml)
+expect_contains("${err}" "--teacher" "missing teacher file")
 run(2 out err train --data ${DATA} --hidden 8)
 expect_contains("${err}" "-o MODEL.kml is required" "missing -o")
 run(2 out err train --hidden 8 -o ${WORK}/x.kml)

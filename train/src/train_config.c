@@ -19,6 +19,7 @@ void kml_train_config_init(kml_train_config *c)
     c->seed = 0;
     c->normalize = 1;
     c->norm_mode = KML_NORM_PER_FEATURE;
+    c->distill_temp = 2.0;
 }
 
 void kml_train_summary_init(kml_train_summary *s)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "kiloml/cell.h"
+#include "kiloml/distill.h"
 #include "kiloml/iht.h"
 #include "kiloml/rng.h"
 #include "input_noise.h"
@@ -75,8 +76,9 @@ static int32_t argmax(const float *v, int C)
     return k;
 }
 
-/* Predictions for every series of d; returns the mean cross-entropy against d->y. */
-static double predict_ws(const kml_model *m, const kml_dataset *d, int32_t *pred, fwd_ws *w, int *idx)
+/* Predictions for every series of d (and their logits into lg[n][C] when lg is not NULL); returns the
+ * mean cross-entropy against d->y. */
+static double predict_ws(const kml_model *m, const kml_dataset *d, int32_t *pred, fwd_ws *w, int *idx, float *lg)
 {
     int C = m->cfg.C;
     double loss = 0.0;
@@ -85,6 +87,7 @@ static double predict_ws(const kml_model *m, const kml_dataset *d, int32_t *pred
         for (int i = 0; i < b; i++) idx[i] = s + i;
         gather(d, idx, b, w);
         forward_batch(m, d->T, b, w);
+        if (lg) memcpy(lg + (size_t)s * C, w->logits, (size_t)b * C * sizeof(float));
         for (int i = 0; i < b; i++) {
             const float *z = w->logits + (size_t)i * C;
             int32_t k = argmax(z, C);
@@ -117,7 +120,7 @@ static int check_dims(const kml_model *m, const kml_dataset *d, kml_error *err)
     return 0;
 }
 
-int kml_predict(const kml_model *m, const kml_dataset *d, int32_t *pred, kml_error *err)
+static int predict_impl(const kml_model *m, const kml_dataset *d, int32_t *pred, float *lg, kml_error *err)
 {
     if (d->F != m->cfg.D)
         return kml_error_set(err, "data has %d features per step but the model expects D = %d", d->F, m->cfg.D);
@@ -134,11 +137,17 @@ int kml_predict(const kml_model *m, const kml_dataset *d, int32_t *pred, kml_err
     fwd_ws w;
     fwd_ws_carve(&w, &m->cfg, d->T, B, f);
     w.len = ints;
-    predict_ws(m, d, pred, &w, ints + B);
+    predict_ws(m, d, pred, &w, ints + B, lg);
     free(f);
     free(ints);
     return 0;
 }
+
+int kml_predict(const kml_model *m, const kml_dataset *d, int32_t *pred, kml_error *err)
+{
+    return predict_impl(m, d, pred, NULL, err);
+}
+
 
 static int copy_all(const kml_dataset *src, kml_dataset *dst, kml_error *err)
 {
@@ -173,12 +182,27 @@ int kml_evaluate(const kml_model *m, const kml_dataset *d, double *accuracy, int
     return rc;
 }
 
+int kml_predict_logits(const kml_model *m, const kml_dataset *d, float *logits, kml_error *err)
+{
+    if (norm_fits(&m->norm, d, err)) return -1;
+    kml_dataset c;
+    if (copy_all(d, &c, err)) return -1;
+    if (m->norm.mean && m->norm.std) kml_norm_apply(&m->norm, &c);
+    int32_t *p = malloc((size_t)(d->n ? d->n : 1) * sizeof(int32_t));
+    int rc = p ? predict_impl(m, &c, p, logits, err) : kml_error_set(err, "out of memory");
+    free(p);
+    kml_dataset_free(&c);
+    return rc;
+}
+
 /* ---- training ---- */
 typedef struct {
     kml_dataset fit, val, test;
     kml_model m, g;
     void *block;
     unsigned char *decay_mask;   /* 1 on weight matrices (W, U factors, V), for --weight-decay */
+    float *soft;                 /* distillation: the teacher's logits of the fit split [fit.n][C], and */
+    float *soft_b, *dkd;         /* a batch's rows of them and the KD gradient [B][C]; NULL when off */
 } run_state;
 
 static void run_free(run_state *r)
@@ -190,6 +214,9 @@ static void run_free(run_state *r)
     kml_model_free(&r->g);
     free(r->block);
     free(r->decay_mask);
+    free(r->soft);
+    free(r->soft_b);
+    free(r->dkd);
 }
 
 /* A model that shares m's configuration, normalisation and names but whose parameters are `block`. */
@@ -222,7 +249,26 @@ static int validate(const kml_train_config *tc, const kml_data *data, kml_error 
     if (data->C < 2) return kml_error_set(err, "training data: need at least 2 classes, got %d", data->C);
     if (tc->val_by_group && !data->train.group)
         return kml_error_set(err, "validation by group asked for, but the data has no group column (--group NAME)");
+    if (!(tc->distill >= 0 && tc->distill <= 1))
+        return kml_error_set(err, "--distill: expected a weight in [0, 1], got %g", tc->distill);
+    if (tc->distill > 0) {
+        if (!tc->teacher) return kml_error_set(err, "--distill %g without a teacher model (--teacher)", tc->distill);
+        if (!(tc->distill_temp > 0))
+            return kml_error_set(err, "--temperature: expected a positive temperature, got %g", tc->distill_temp);
+        if (tc->teacher->cfg.D != data->train.F || tc->teacher->cfg.C != data->C)
+            return kml_error_set(err, "the teacher model has D = %d, C = %d but the data has %d features, %d classes",
+                                 tc->teacher->cfg.D, tc->teacher->cfg.C, data->train.F, data->C);
+    }
     return 0;
+}
+
+/* FNV-1a of the teacher's logits: part of the training-state fingerprint */
+static int64_t soft_hash(const float *v, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    const unsigned char *b = (const unsigned char *)v;
+    for (size_t i = 0; v && i < n * sizeof(float); i++) h = (h ^ b[i]) * 1099511628211ull;
+    return (int64_t)(h >> 1);
 }
 
 int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, kml_train_summary *sum,
@@ -253,6 +299,11 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         goto done;
     }
     if (copy_all(&data->test, &r.test, err)) goto done;
+    if (tc->distill > 0) { /* the teacher's logits of the raw fit split, through its own normalisation */
+        r.soft = malloc((size_t)r.fit.n * data->C * sizeof(float));
+        if (!r.soft) { kml_error_set(err, "out of memory for the teacher's logits"); goto done; }
+        if (kml_predict_logits(tc->teacher, &r.fit, r.soft, err)) goto done;
+    }
 
     /* the model, with its normalisation fitted on the fit split only */
     kml_model_config mc = tc->model;
@@ -284,6 +335,11 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
 
     /* one block for the run */
     int T = r.fit.T, B = tc->batch < r.fit.n ? tc->batch : r.fit.n, H = mc.H, C = mc.C;
+    if (r.soft) {
+        r.soft_b = malloc((size_t)B * C * sizeof(float));
+        r.dkd = malloc((size_t)B * C * sizeof(float));
+        if (!r.soft_b || !r.dkd) { kml_error_set(err, "out of memory"); goto done; }
+    }
     size_t P = r.m.n_params;
     kml_optim_config oc = tc->optim;
     size_t n_opt = kml_optim_state_floats(&oc, P), n_iht = kml_iht_scratch_floats(&r.m);
@@ -350,6 +406,9 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
                                     (int64_t)tc->seed, oc.kind, tc->normalize, tc->norm_mode};
         double dv[7] = {oc.lr, tc->density_w, tc->density_u, oc.clip, tc->val_frac, tc->bptt_clip, tc->input_noise};
         memcpy(fp + 19, dv, sizeof dv);
+        double dd[2] = {tc->distill, tc->distill > 0 ? tc->distill_temp : 0};
+        fp[26] = r.soft ? soft_hash(r.soft, (size_t)r.fit.n * C) : 0;
+        memcpy(fp + 27, dd, sizeof dd);
         memcpy(st.fp, fp, sizeof fp);
     }
     st.order = order; st.n_order = (size_t)r.fit.n;
@@ -402,6 +461,14 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
             int32_t *yb = pred;   /* labels of the batch (pred is free during training) */
             for (int i = 0; i < b; i++) yb[i] = r.fit.y[order[s0 + i]];
             double loss = kml_softmax_xent(w.logits, yb, NULL, b, C, dlogits);
+            if (r.soft) { /* (1 − a)·CE + a·KD */
+                const double a = tc->distill;
+                for (int i = 0; i < b; i++)
+                    memcpy(r.soft_b + (size_t)i * C, r.soft + (size_t)order[s0 + i] * C, (size_t)C * sizeof(float));
+                double kd = kml_distill_kl(w.logits, r.soft_b, b, C, tc->distill_temp, r.dkd);
+                for (size_t k = 0; k < (size_t)b * C; k++) dlogits[k] = (float)((1 - a) * dlogits[k] + a * r.dkd[k]);
+                loss = (1 - a) * loss + a * kd;
+            }
             int took = 0;
             if (isfinite(loss)) {
                 for (int i = 0; i < b; i++) correct += argmax(w.logits + (size_t)i * C, C) == yb[i];
@@ -452,7 +519,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         int qat_epoch = tc->qat.fake && e >= tc->qat.start_epoch;
         if (r.val.n) {
             if (qat_epoch) tc->qat.fake(&r.m, tc->qat.ctx);
-            val_loss = predict_ws(&r.m, &r.val, pred, &w, eidx);
+            val_loss = predict_ws(&r.m, &r.val, pred, &w, eidx, NULL);
             if (qat_epoch) tc->qat.restore(&r.m, tc->qat.ctx);
             val = accuracy_of(&r.val, pred);
         }
@@ -472,7 +539,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         double test_acc = -1.0;
         if (tc->log && tc->log_test && r.test.n) {   /* monitoring only: never feeds the selection above */
             if (qat_epoch) tc->qat.fake(&r.m, tc->qat.ctx);
-            predict_ws(&r.m, &r.test, pred, &w, eidx);
+            predict_ws(&r.m, &r.test, pred, &w, eidx, NULL);
             if (qat_epoch) tc->qat.restore(&r.m, tc->qat.ctx);
             test_acc = accuracy_of(&r.test, pred);
         }
@@ -523,7 +590,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     memcpy(r.m.block, best, P * sizeof(float));
     double test = -1.0;
     if (r.test.n) {
-        predict_ws(&r.m, &r.test, pred, &w, eidx);
+        predict_ws(&r.m, &r.test, pred, &w, eidx, NULL);
         test = accuracy_of(&r.test, pred);
     }
     sum->test_accuracy = test;

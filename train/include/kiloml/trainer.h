@@ -82,6 +82,12 @@ typedef struct kml_train_config {
     int progress;             /* 1: progress on stderr (live bar on a TTY, else a line per epoch) */
     FILE *log;                /* CSV of the curves, one row per epoch, or NULL */
     double bptt_clip;         /* > 0: bound on each series' ||dLoss/dh|| carried back through time (kml_model.bptt_clip) */
+    /* Knowledge distillation (kiloml/distill.h): with teacher set and distill > 0 the loss is
+     * (1 − distill)·CE + distill·KD at temperature distill_temp, the teacher's logits taken once on the
+     * (raw) fit split through the teacher's own normalisation. The teacher must have the data's D and C. */
+    const kml_model *teacher;
+    double distill;           /* 0..1 (default 0 = off) */
+    double distill_temp;      /* > 0 (default 2) */
     double input_noise;       /* > 0: each training minibatch's (normalised) inputs get N(0, input_noise²)
                                * noise, drawn from (seed, step) alone (so --resume repeats it); 0 = off */
     int log_test;             /* 1: the CSV also gets the test accuracy of every epoch's model (monitoring
@@ -105,6 +111,9 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
 /* Class predictions pred[n] for every series of d (already normalised, as the model expects).
  * Uses the valid length of each series. Allocates its own scratch. */
 int kml_predict(const kml_model *m, const kml_dataset *d, int32_t *pred, kml_error *err);
+
+/* Logits logits[n][C] for every series of d, after applying m's normalisation to a copy of d. */
+int kml_predict_logits(const kml_model *m, const kml_dataset *d, float *logits, kml_error *err);
 
 /* Accuracy of m on d after applying m's normalisation to a copy of d; optionally the predictions
  * (pred[n], may be NULL). */
