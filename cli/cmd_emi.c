@@ -73,9 +73,10 @@ static const char train_help[] =
     "  --qat-epochs N        epochs of the QAT phase    --qat-bits 8|16   weight width (default 8)\n\n" KML_DATA_HELP;
 
 static const char eval_help[] =
-    "usage: kiloml emi eval MODEL.kml --data FILE [data options] [--threshold P] [--k K] [--json]\n\n"
+    "usage: kiloml emi eval MODEL.kml --data FILE [data options] [--threshold P|off] [--k K] [--json]\n\n"
     "Bag accuracy of an EMI-RNN model on the test split with early exit at softmax confidence P\n"
-    "(default 0.99), the multiple-instance, early and total computation savings, and a sweep over\n"
+    "(default 0.99; an instance stops at the first step whose top probability is >= P, so P = 1 still\n"
+    "stops where the float softmax rounds to 1; off: no early exit), the multiple-instance, early and total computation savings, and a sweep over\n"
     "the threshold (accuracy against the fraction of steps run). --k overrides the model's k.\n"
     "--val-groups LIST leaves out the test series of these --group ids (the validation set of\n"
     "`kiloml emi train --val-groups`), so the same test set is evaluated.\n"
@@ -466,7 +467,10 @@ static int emi_eval(int argc, char **argv)
         if (r > 0) continue;
         int bad = 0;
         switch (c) {
-        case O_THRESH: bad = parse_double("--threshold", optarg, 0, 1, &thr); break;
+        case O_THRESH:
+            if (!strcmp(optarg, "off")) thr = 2.0; /* above any confidence: no early exit */
+            else bad = parse_double("--threshold", optarg, 0, 1, &thr);
+            break;
         case O_K: bad = parse_int("--k", optarg, 1, 255, &k); break;
         case O_VALGROUPS: val_groups = optarg; break;
         case O_INTEGER: integer = 1; break;
@@ -579,7 +583,8 @@ static int emi_eval(int argc, char **argv)
     if (json) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "model", path);
-        cJSON_AddNumberToObject(o, "threshold", thr);
+        if (thr > 1) cJSON_AddNullToObject(o, "threshold"); /* off */
+        else cJSON_AddNumberToObject(o, "threshold", thr);
         cJSON_AddNumberToObject(o, "k", k);
         cJSON_AddStringToObject(o, "negative_class", neg_name(a.negative, nb, sizeof nb));
         cJSON_AddNumberToObject(o, "bags", b.n_bags);
@@ -614,9 +619,12 @@ static int emi_eval(int argc, char **argv)
     } else {
         printf("EMI-RNN %s on %s: %d test bags x %d instances (window %d, stride %d of T = %d), k %d, negative %s\n",
                path, dopts.path, b.n_bags, b.n_inst, a.window, a.stride, b.T, k, neg_name(a.negative, nb, sizeof nb));
-        printf("threshold %.4g: accuracy %.2f %%  MI savings %.2f %%  early savings %.2f %%  total computation "
+        char tb[24];
+        if (thr > 1) snprintf(tb, sizeof tb, "off");
+        else snprintf(tb, sizeof tb, "%.4g", thr);
+        printf("threshold %s: accuracy %.2f %%  MI savings %.2f %%  early savings %.2f %%  total computation "
                "saved %.2f %%\n\n",
-               thr, 100 * res[0].accuracy, 100 * res[0].savings.mi, 100 * res[0].savings.early,
+               tb, 100 * res[0].accuracy, 100 * res[0].savings.mi, 100 * res[0].savings.early,
                100 * res[0].savings.total);
         if (have_q)
             printf("integer model (%s, %d-bit weights, the device's stream): accuracy %.2f %% at %.4g with %.2f %% "

@@ -145,6 +145,16 @@ static void train_then_eval(void **state)
     assert_true(fabs(prev - 1.0) < 1e-12); /* the last row is "off": every step */
     cJSON_Delete(o);
 
+    /* --threshold off: no early exit at all (1 can still exit where the softmax rounds to 1) */
+    assert_int_equal(run("emi eval " DIR "/m.kml " DATA " --threshold off --json"), 0);
+    o = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(o);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, "threshold")));
+    assert_true(num(o, "early_savings") == 0.0);
+    assert_true(fabs(num(o, "total_savings") - num(o, "mi_savings")) < 1e-12);
+    cJSON_Delete(o);
+    assert_int_equal(run("emi eval " DIR "/m.kml " DATA " --threshold offf"), 2);
+
     assert_int_equal(run("emi eval " DIR "/m.kml " DATA " --k 3"), 0);
     const char *txt = slurp("out.txt");
     assert_non_null(strstr(txt, "MI savings 75.00 %"));
