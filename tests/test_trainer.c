@@ -414,6 +414,32 @@ static void qat_switches_to_pwl_in_its_phase(void **state)
     kml_data_free(&d);
 }
 
+/* Train tc on d with its state file st, "killed" by the checkpoint after epoch 2, then resumed: the result
+ * must equal the unbroken run's model `want` and summary `ws` (parameters, kept epoch, steps, test
+ * accuracy). Leaves tc resuming from st, so a caller can change an option and expect a refusal. */
+static void break_and_resume(kml_train_config *tc, const kml_data *d, const char *st, const kml_model *want,
+                             const kml_train_summary *ws)
+{
+    kml_model m;
+    kml_train_summary s;
+    kml_error err = {{0}};
+    remove(st);
+    tc->state_path = st;
+    ck_state c = {0, 2, 0};
+    tc->checkpoint = ck;
+    tc->checkpoint_ctx = &c;
+    assert_int_equal(kml_train(tc, d, &m, &s, &err), -1);
+    tc->checkpoint = NULL;
+    tc->resume = 1;
+    if (kml_train(tc, d, &m, &s, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(want->n_params, m.n_params);
+    assert_memory_equal(want->block, m.block, m.n_params * sizeof(float));
+    assert_int_equal(ws->best_epoch, s.best_epoch);
+    assert_int_equal(ws->steps, s.steps);
+    assert_true(ws->test_accuracy == s.test_accuracy);
+    kml_model_free(&m);
+}
+
 /* A run stopped after epoch 2 and resumed ends with the same model as an unbroken run. */
 static void resume_matches_unbroken_run(void **state)
 {
@@ -433,21 +459,7 @@ static void resume_matches_unbroken_run(void **state)
     if (kml_train(&tc, &d, &a, &sa, &err)) fail_msg("%s", err.msg);
 
     const char *st = DIR "/tr_resume.state";
-    remove(st);
-    tc.state_path = st;
-    ck_state c = {0, 2, 0};
-    tc.checkpoint = ck;
-    tc.checkpoint_ctx = &c;
-    assert_int_equal(kml_train(&tc, &d, &b, &sb, &err), -1);   /* "killed" after epoch 2 */
-    tc.checkpoint = NULL;
-    tc.resume = 1;
-    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
-    assert_int_equal(a.n_params, b.n_params);
-    assert_memory_equal(a.block, b.block, a.n_params * sizeof(float));
-    assert_int_equal(sa.best_epoch, sb.best_epoch);
-    assert_int_equal(sa.steps, sb.steps);
-    assert_true(sa.test_accuracy == sb.test_accuracy);
-    kml_model_free(&b);
+    break_and_resume(&tc, &d, st, &a, &sa);
     /* a state from other options is refused */
     tc.epochs = 6;
     assert_int_equal(kml_train(&tc, &d, &b, &sb, &err), -1);
@@ -483,18 +495,7 @@ static void input_noise_applied_deterministic_resumable(void **state)
     kml_model_free(&c);
 
     const char *st = DIR "/tr_noise.state";
-    remove(st);
-    tc.state_path = st;
-    ck_state ck2 = {0, 2, 0};
-    tc.checkpoint = ck;
-    tc.checkpoint_ctx = &ck2;
-    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
-    tc.checkpoint = NULL;
-    tc.resume = 1;
-    if (kml_train(&tc, &d, &c, &sc, &err)) fail_msg("%s", err.msg);
-    assert_memory_equal(b.block, c.block, b.n_params * sizeof(float));
-    assert_true(sb.test_accuracy == sc.test_accuracy);
-    kml_model_free(&c);
+    break_and_resume(&tc, &d, st, &b, &sb);
     tc.input_noise = 0.2;
     assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
     assert_non_null(strstr(err.msg, "other data or options"));
@@ -539,17 +540,7 @@ static void distillation_from_a_teacher(void **state)
     kml_model_free(&c);
 
     const char *st = DIR "/tr_kd.state";
-    remove(st);
-    tc.state_path = st;
-    ck_state ck3 = {0, 2, 0};
-    tc.checkpoint = ck;
-    tc.checkpoint_ctx = &ck3;
-    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
-    tc.checkpoint = NULL;
-    tc.resume = 1;
-    if (kml_train(&tc, &d, &c, &sc, &err)) fail_msg("%s", err.msg);
-    assert_memory_equal(b.block, c.block, b.n_params * sizeof(float));
-    kml_model_free(&c);
+    break_and_resume(&tc, &d, st, &b, &sb);
     tc.distill = 0.6;
     assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
     assert_non_null(strstr(err.msg, "other data or options"));
