@@ -358,6 +358,17 @@ static void unit_tab_setup(int32_t *t, const step_ctx *c, const unit_k *K, const
 /* a column term when its shift is >= 2: |x·w| <= 2^30 gives |term| <= 2^28, the clamp is a no-op */
 #define UT_TERM_NC_(v, off, sh, n) UT_RSHIFT_(v, off, sh)
 
+/* v = act(a + bias[j]) for a in aw (v may be aw itself): the table holds the bias pointer at b and the
+ * activation's lo, hi, offset, rs, 2^ls at c, c+4, ..., c+16 (act_tab) */
+#define UT_ACT_(v, b, c, n)                          \
+    "ldr %[t], [%[K], " UT_(b) "]\n\t"              \
+    "ldrsh %[t], [%[t], %[j2]]\n\t"                 \
+    "adds %[" v "], %[aw], %[t]\n\t"                \
+    UT_CLIP_(v, c, (c + 4), n)                       \
+    UT_RSHIFT_(v, (c + 8), (c + 12))                 \
+    "ldr %[t], [%[K], " UT_((c + 16)) "]\n\t"       \
+    "muls %[" v "], %[t]\n\t"
+
 /* The unit loop; TERM: the form of the column terms. aw, au: the column sums, then the unit's values. */
 #define UT_LOOP_(TERM)                                                                                   \
     ".syntax unified\n\t"                                                                                \
@@ -372,20 +383,8 @@ static void unit_tab_setup(int32_t *t, const step_ctx *c, const unit_k *K, const
     TERM("aw", UT_BW, UT_SW, 4)                                                                          \
     TERM("au", UT_BU, UT_SU, 5)                                                                          \
     "adds %[aw], %[aw], %[au]\n\t"          /* aw = a */                                                 \
-    "ldr %[t], [%[K], " UT_(UT_BG) "]\n\t"                                                               \
-    "ldrsh %[t], [%[t], %[j2]]\n\t"                                                                      \
-    "adds %[u], %[aw], %[t]\n\t"            /* u = a + b_g[j] */                                         \
-    UT_CLIP_("u", UT_GLO, UT_GHI, 6)                                                                     \
-    UT_RSHIFT_("u", UT_GOFF, UT_GRS)                                                                     \
-    "ldr %[t], [%[K], " UT_(UT_GMUL) "]\n\t"                                                             \
-    "muls %[u], %[t]\n\t"                   /* u = z */                                                  \
-    "ldr %[t], [%[K], " UT_(UT_BH) "]\n\t"                                                               \
-    "ldrsh %[t], [%[t], %[j2]]\n\t"                                                                      \
-    "adds %[aw], %[aw], %[t]\n\t"           /* aw = a + b_h[j] */                                        \
-    UT_CLIP_("aw", UT_ULO, UT_UHI, 7)                                                                    \
-    UT_RSHIFT_("aw", UT_UOFF, UT_URS)                                                                    \
-    "ldr %[t], [%[K], " UT_(UT_UMUL) "]\n\t"                                                             \
-    "muls %[aw], %[t]\n\t"                  /* aw = c */                                                 \
+    UT_ACT_("u", UT_BG, UT_GLO, 6)          /* u = z (from a in aw) */                                   \
+    UT_ACT_("aw", UT_BH, UT_ULO, 7)         /* aw = c */                                                 \
     "ldr %[t], [%[K], " UT_(UT_B1) "]\n\t"                                                               \
     "lsls %[t], %[t], #1\n\t"               /* 2^q_g */                                                  \
     "subs %[au], %[t], %[u]\n\t"            /* au = 1 - z */                                             \

@@ -148,7 +148,6 @@ int kml_predict(const kml_model *m, const kml_dataset *d, int32_t *pred, kml_err
     return predict_impl(m, d, pred, NULL, err);
 }
 
-
 static int copy_all(const kml_dataset *src, kml_dataset *dst, kml_error *err)
 {
     size_t n = src->n > 0 ? (size_t)src->n : 1;
