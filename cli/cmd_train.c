@@ -42,6 +42,10 @@ static const char usage[] =
     "  --teacher MODEL.kml   knowledge distillation: also fit the soft outputs of this trained model (any\n"
     "                        cell, same data); loss = (1 - A) * cross-entropy + A * T^2 * KL(teacher || model)\n"
     "                        at temperature T, the teacher's logits taken once on the training split\n"
+    "  --init-from MODEL.kml start from this trained model (same cell, H, data) instead of the seeded\n"
+    "                        initialisation: a low-rank W or U gets the factors of the source matrix's best\n"
+    "                        rank-r approximation (SVD); biases, scalars, classifier and the input\n"
+    "                        normalisation are copied. The density schedule then runs as usual\n"
     "  --distill A           the soft term's weight in [0, 1] (default 0.5 with --teacher)\n"
     "  --temperature T       softmax temperature of the soft term (default 2)\n"
     "  --input-noise S       add N(0, S^2) noise to the normalised inputs of every training minibatch\n"
@@ -65,7 +69,7 @@ static const char usage[] =
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE, O_TEACHER, O_DISTILL, O_TEMP
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE, O_TEACHER, O_DISTILL, O_TEMP, O_INIT_FROM
 };
 
 static int parse_double(const char *name, const char *arg, double lo, double hi, int lo_open, double *out,
@@ -109,6 +113,7 @@ int kml_cmd_train(int argc, char **argv)
         {"bptt-clip", required_argument, NULL, O_BPTT_CLIP},
         {"input-noise", required_argument, NULL, O_INPUT_NOISE},
         {"teacher", required_argument, NULL, O_TEACHER},
+        {"init-from", required_argument, NULL, O_INIT_FROM},
         {"distill", required_argument, NULL, O_DISTILL},
         {"temperature", required_argument, NULL, O_TEMP},
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
@@ -137,7 +142,7 @@ int kml_cmd_train(int argc, char **argv)
     tc.progress = 1;
     kml_cli_qat qat;
     kml_cli_qat_init(&qat);
-    const char *out_path = NULL, *log_path = NULL, *teacher_path = NULL;
+    const char *out_path = NULL, *log_path = NULL, *teacher_path = NULL, *init_path = NULL;
     int json = 0, lr_set = 0, spfmt_set = 0, distill_set = 0;
     kml_error err = {{0}};
     long v = 0;
@@ -181,6 +186,7 @@ int kml_cmd_train(int argc, char **argv)
         case O_BPTT_CLIP: if (parse_double("bptt-clip", optarg, 0, 1e30, 0, &tc.bptt_clip, &err)) goto bad; break;
         case O_INPUT_NOISE: if (parse_double("input-noise", optarg, 0, 100, 0, &tc.input_noise, &err)) goto bad; break;
         case O_TEACHER: teacher_path = optarg; break;
+        case O_INIT_FROM: init_path = optarg; break;
         case O_DISTILL: if (parse_double("distill", optarg, 0, 1, 1, &tc.distill, &err)) goto bad; distill_set = 1; break;
         case O_TEMP: if (parse_double("temperature", optarg, 0, 1000, 0, &tc.distill_temp, &err)) goto bad; break;
         case O_DECAY:
@@ -263,26 +269,38 @@ int kml_cmd_train(int argc, char **argv)
         }
         tc.teacher = &teacher;
     }
+    kml_model init;
+    memset(&init, 0, sizeof init);
+    if (init_path) {
+        if (kml_model_file_read(init_path, &init, NULL, &err)) {
+            fprintf(stderr, "kiloml: --init-from: %s\n", err.msg);
+            kml_model_free(&teacher);
+            kml_data_free(&data);
+            return 1;
+        }
+        tc.init_from = &init;
+    }
 
     /* the CSV log: default MODEL.csv next to the model */
     char *default_log = NULL;
     if (!log_path) {
         size_t n = strlen(out_path);
         default_log = malloc(n + 5);
-        if (!default_log) { kml_data_free(&data); fprintf(stderr, "kiloml: out of memory\n"); return 1; }
+        if (!default_log) { kml_model_free(&teacher); kml_model_free(&init); kml_data_free(&data); fprintf(stderr, "kiloml: out of memory\n"); return 1; }
         strcpy(default_log, out_path);
         if (n > 4 && !strcmp(out_path + n - 4, ".kml")) default_log[n - 4] = '\0';
         strcat(default_log, ".csv");
         log_path = default_log;
     }
     char *state_path = malloc(strlen(out_path) + 7);
-    if (!state_path) { free(default_log); kml_data_free(&data); fprintf(stderr, "kiloml: out of memory\n"); return 1; }
+    if (!state_path) { free(default_log); kml_model_free(&teacher); kml_model_free(&init); kml_data_free(&data); fprintf(stderr, "kiloml: out of memory\n"); return 1; }
     strcpy(state_path, out_path);
     strcat(state_path, ".state");
     FILE *log = fopen(log_path, tc.resume ? "a" : "w");
     if (!log) {
         fprintf(stderr, "kiloml: %s: cannot write the training log\n", log_path);
         kml_model_free(&teacher);
+        kml_model_free(&init);
         free(default_log);
         free(state_path);
         kml_data_free(&data);
@@ -299,6 +317,8 @@ int kml_cmd_train(int argc, char **argv)
     int rc = kml_train(&tc, &data, &m, &s, &err);
     kml_model_free(&teacher); /* its logits were taken at the start of the run */
     tc.teacher = NULL;
+    kml_model_free(&init);
+    tc.init_from = NULL;
     fclose(log);
     if (rc == 0 && qat.on && kml_cli_qat_finish(&qat, &m, &data, tc.progress, &err)) {
         kml_model_free(&m);

@@ -561,6 +561,102 @@ static void distillation_from_a_teacher(void **state)
     kml_data_free(&d);
 }
 
+/* --init-from: a run at a vanishing learning rate stays at its starting point, so its model computes the
+ * source's function: the same parameters from a full-rank source into its own configuration, the same
+ * logits (to float rounding) through factors of U of rank H, the source's normalisation carried along;
+ * W cut to rank 1 (of 2) keeps W's largest singular direction (W1·W2 = that rank-1 term); a state file
+ * started from another source is refused on resume; a source of another H is refused by name. */
+static void init_from_a_trained_model(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 12);
+    kml_data d;
+    make_varlen(&d, 300, &r);
+    for (int i = 0; i < d.train.n * 24; i++) d.train.X[i] = 3.0f * d.train.X[i] + 1.0f;  /* off-centre: the norm matters */
+    for (int i = 0; i < d.test.n * 24; i++) d.test.X[i] = 3.0f * d.test.X[i] + 1.0f;
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 3;
+    kml_model src, m;
+    kml_train_summary s;
+    kml_error err = {{0}};
+    if (kml_train(&tc, &d, &src, &s, &err)) fail_msg("%s", err.msg);
+    float *want = malloc((size_t)d.test.n * 2 * sizeof(float)), *got = malloc((size_t)d.test.n * 2 * sizeof(float));
+    if (kml_predict_logits(&src, &d.test, want, &err)) fail_msg("%s", err.msg);
+
+    small_config(&tc);
+    tc.epochs = 1;
+    tc.seed = 99;             /* another seed: nothing of its own initialisation may survive */
+    tc.optim.lr = 1e-30;
+    tc.init_from = &src;
+    if (kml_train(&tc, &d, &m, &s, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(m.n_params, src.n_params);
+    for (size_t i = 0; i < m.n_params; i++) assert_true(fabsf(m.block[i] - src.block[i]) <= 1e-6f * (1 + fabsf(src.block[i])));
+    assert_memory_equal(m.norm.mean, src.norm.mean, 2 * sizeof(float));
+    assert_memory_equal(m.norm.std, src.norm.std, 2 * sizeof(float));
+    kml_model_free(&m);
+
+    tc.model.rank_u = 16;     /* U as factors of full rank: the same function */
+    if (kml_train(&tc, &d, &m, &s, &err)) fail_msg("%s", err.msg);
+    if (kml_predict_logits(&m, &d.test, got, &err)) fail_msg("%s", err.msg);
+    double worst = 0;
+    for (int i = 0; i < d.test.n * 2; i++) worst = fmax(worst, fabs((double)got[i] - want[i]) / (1 + fabs((double)want[i])));
+    print_message("U as rank-16 factors: worst logit difference %.2e\n", worst);
+    assert_true(worst < 1e-4);
+    kml_model_free(&m);
+
+    tc.model.rank_w = 1;      /* W (2 x 16) cut to its largest singular direction */
+    if (kml_train(&tc, &d, &m, &s, &err)) fail_msg("%s", err.msg);
+    {
+        const float *w = src.p[KML_P_W];
+        double g[4] = {0}; /* W Wᵀ (2 x 2): its top eigenvector is W's first left singular vector */
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++)
+                for (int j = 0; j < 16; j++) g[a * 2 + b] += (double)w[a * 16 + j] * w[b * 16 + j];
+        const double tr = g[0] + g[3], det = g[0] * g[3] - g[1] * g[2], l1 = tr / 2 + sqrt(tr * tr / 4 - det);
+        double u0 = g[1], u1 = l1 - g[0], nu = sqrt(u0 * u0 + u1 * u1);
+        if (nu < 1e-12) u0 = 1, u1 = 0, nu = 1;
+        u0 /= nu, u1 /= nu;
+        for (int a = 0; a < 2; a++)
+            for (int j = 0; j < 16; j++) {
+                const double proj = (a ? u1 : u0) * (u0 * w[j] + u1 * w[16 + j]);   /* u uᵀ W */
+                const double got1 = (double)m.p[KML_P_W1][a] * m.p[KML_P_W2][j];
+                if (fabs(got1 - proj) > 1e-5) fail_msg("W1 W2 [%d][%d] = %g, rank-1 SVD term %g", a, j, got1, proj);
+            }
+    }
+    kml_model_free(&m);
+
+    /* resume: the state's run started from src; the same run from another source is refused */
+    kml_model other;
+    if (kml_model_copy(&other, &src, &err)) fail_msg("%s", err.msg);
+    other.p[KML_P_BG][0] += 0.5f;
+    tc.model.rank_w = 0;
+    tc.epochs = 3;            /* break_and_resume stops after epoch 2 */
+    tc.optim.lr = 1e-2;
+    if (kml_train(&tc, &d, &m, &s, &err)) fail_msg("%s", err.msg);
+    const char *st = DIR "/tr_init.state";
+    break_and_resume(&tc, &d, st, &m, &s);
+    kml_model_free(&m);
+    tc.init_from = &other;
+    assert_int_equal(kml_train(&tc, &d, &m, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "other data or options"));
+    remove(st);
+    tc.state_path = NULL;
+    tc.resume = 0;
+    kml_model_free(&other);
+
+    tc.init_from = &src;
+    tc.model.H = 17;
+    assert_int_equal(kml_train(&tc, &d, &m, &s, &err), -1);
+    assert_non_null(strstr(err.msg, "--init-from"));
+    assert_non_null(strstr(err.msg, "H = 16"));
+    free(want);
+    free(got);
+    kml_model_free(&src);
+    kml_data_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest fsdd_tests[] = {
@@ -578,6 +674,7 @@ int main(void)
         cmocka_unit_test(resume_matches_unbroken_run),
         cmocka_unit_test(input_noise_applied_deterministic_resumable),
         cmocka_unit_test(distillation_from_a_teacher),
+        cmocka_unit_test(init_from_a_trained_model),
     };
     int rc = cmocka_run_group_tests(synth_tests, NULL, NULL);
     return rc | cmocka_run_group_tests(fsdd_tests, load_fsdd, free_fsdd);

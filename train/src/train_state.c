@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char magic[8] = {'K', 'M', 'L', 'S', 'T', 'A', 'T', '5'};
+static const char magic[8] = {'K', 'M', 'L', 'S', 'T', 'A', 'T', '6'};
 
 typedef struct {
     int64_t fp[KML_STATE_FP];

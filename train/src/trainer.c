@@ -14,6 +14,7 @@
 
 #include "kiloml/cell.h"
 #include "kiloml/distill.h"
+#include "kiloml/init_from.h"
 #include "kiloml/iht.h"
 #include "kiloml/rng.h"
 #include "input_noise.h"
@@ -270,6 +271,20 @@ static int64_t soft_hash(const float *v, size_t n)
     return (int64_t)(h >> 1);
 }
 
+/* FNV-1a of a run's starting parameters and normalisation: part of the fingerprint with --init-from */
+static int64_t start_hash(const kml_model *m)
+{
+    uint64_t h = 1469598103934665603ull;
+    const float *parts[3] = {m->block, m->norm.mean, m->norm.std};
+    const size_t nn = (size_t)(m->norm.mode == KML_NORM_PER_STEP ? m->norm.T : 1) * m->norm.F;
+    const size_t lens[3] = {m->n_params, m->norm.mean ? nn : 0, m->norm.std ? nn : 0};
+    for (int k = 0; k < 3; k++) {
+        const unsigned char *b = (const unsigned char *)parts[k];
+        for (size_t i = 0; i < lens[k] * sizeof(float); i++) h = (h ^ b[i]) * 1099511628211ull;
+    }
+    return (int64_t)(h >> 1);
+}
+
 int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, kml_train_summary *sum,
               kml_error *err)
 {
@@ -311,8 +326,12 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
     if (kml_model_alloc(&r.m, &mc, err) || kml_model_alloc(&r.g, &mc, err)) goto done;
     kml_model_init_params(&r.m, tc->seed);
     r.m.bptt_clip = tc->bptt_clip;
-    if (tc->normalize) {
-        if (kml_norm_fit(&r.fit, tc->norm_mode, &r.m.norm, err)) goto done;
+    if (tc->init_from) { /* its parameters and its normalisation */
+        if (kml_model_init_from(&r.m, tc->init_from, err) || norm_fits(&r.m.norm, &r.fit, err)) goto done;
+    } else if (tc->normalize && kml_norm_fit(&r.fit, tc->norm_mode, &r.m.norm, err)) {
+        goto done;
+    }
+    if (r.m.norm.mean) {
         kml_norm_apply(&r.m.norm, &r.fit);
         if (r.val.n) kml_norm_apply(&r.m.norm, &r.val);
         if (r.test.n) {
@@ -408,6 +427,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         double dd[2] = {tc->distill, tc->distill > 0 ? tc->distill_temp : 0};
         fp[26] = r.soft ? soft_hash(r.soft, (size_t)r.fit.n * C) : 0;
         memcpy(fp + 27, dd, sizeof dd);
+        fp[29] = tc->init_from ? start_hash(&r.m) : 0;
         memcpy(st.fp, fp, sizeof fp);
     }
     st.order = order; st.n_order = (size_t)r.fit.n;

@@ -88,6 +88,9 @@ typedef struct kml_train_config {
     const kml_model *teacher;
     double distill;           /* 0..1 (default 0 = off) */
     double distill_temp;      /* > 0 (default 2) */
+    /* Start from another trained model's parameters and input normalisation instead of the seeded
+     * initialisation (kiloml/init_from.h): same cell, D, H, C; its ranks may differ. */
+    const kml_model *init_from;
     double input_noise;       /* > 0: each training minibatch's (normalised) inputs get N(0, input_noise²)
                                * noise, drawn from (seed, step) alone (so --resume repeats it); 0 = off */
     int log_test;             /* 1: the CSV also gets the test accuracy of every epoch's model (monitoring
