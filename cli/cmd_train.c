@@ -222,9 +222,10 @@ int kml_cmd_train(int argc, char **argv)
         case O_HELP: fputs(usage, stdout); return 0;
         case O_QAT: qat.on = 1; break;
         case O_QAT_PWL:
-            if (!strcmp(optarg, "phase")) qat.pwl_phase_only = 1;
-            else if (!strcmp(optarg, "all")) qat.pwl_phase_only = 0;
-            else { kml_error_set(&err, "--qat-pwl: expected all or phase, got '%s'", optarg); goto bad; }
+            if (!strcmp(optarg, "phase")) qat.pwl = KML_QAT_PWL_PHASE;
+            else if (!strcmp(optarg, "all")) qat.pwl = KML_QAT_PWL_ALL;
+            else if (!strcmp(optarg, "none")) qat.pwl = KML_QAT_PWL_NONE;
+            else { kml_error_set(&err, "--qat-pwl: expected all, phase or none, got '%s'", optarg); goto bad; }
             break;
         case O_QAT_EPOCHS: if (kml_arg_long("qat-epochs", optarg, 1, 1000000, &v, &err)) goto bad; qat.epochs = (int)v; break;
         case O_QAT_BITS:

@@ -15,17 +15,24 @@ int kml_cli_qat_setup(kml_cli_qat *q, kml_train_config *tc, kml_error *err)
     kml_model_config *c = &tc->model;
     if (c->cell != KML_CELL_FASTRNN && c->cell != KML_CELL_FASTGRNN)
         return kml_error_set(err, "--qat: cell '%s' has no integer path (fastrnn or fastgrnn)", kml_cell_name(c->cell));
-    /* the integer forms: sigmoid -> quantsigm, tanh -> quanttanh (the defaults); others are refused.
-     * --qat-pwl phase keeps the smooth forms in the model until the QAT phase, where the trainer
-     * switches to the PWL ones (tc->qat.switch_nl). */
+    /* --qat-pwl all: the PWL forms, sigmoid -> quantsigm and tanh -> quanttanh (the defaults); others are
+     * refused. phase: the smooth forms in the model until the QAT phase, where the trainer switches to
+     * the PWL ones (tc->qat.switch_nl). none: sigmoid / tanh throughout (by table in the integer model). */
     kml_nonlin g = c->gate_nl, u = c->update_nl;
-    if (g == KML_NL_SIGMOID) g = KML_NL_QUANTSIGM;
-    if (u == KML_NL_TANH) u = KML_NL_QUANTTANH;
-    if ((c->cell == KML_CELL_FASTGRNN && g != KML_NL_QUANTSIGM && g != KML_NL_HARDSIGM) || u != KML_NL_QUANTTANH)
-        return kml_error_set(err, "--qat trains with --gate-nonlin quantsigm or hardsigm and --update-nonlin "
-                                  "quanttanh (got %s, %s)",
-                             kml_nonlin_name(c->gate_nl), kml_nonlin_name(c->update_nl));
-    if (q->pwl_phase_only) {
+    if (q->pwl == KML_QAT_PWL_NONE) {
+        if ((c->cell == KML_CELL_FASTGRNN && g != KML_NL_SIGMOID) || u != KML_NL_TANH)
+            return kml_error_set(err, "--qat-pwl none trains with --gate-nonlin sigmoid and --update-nonlin tanh "
+                                      "(got %s, %s)",
+                                 kml_nonlin_name(c->gate_nl), kml_nonlin_name(c->update_nl));
+    } else {
+        if (g == KML_NL_SIGMOID) g = KML_NL_QUANTSIGM;
+        if (u == KML_NL_TANH) u = KML_NL_QUANTTANH;
+        if ((c->cell == KML_CELL_FASTGRNN && g != KML_NL_QUANTSIGM && g != KML_NL_HARDSIGM) || u != KML_NL_QUANTTANH)
+            return kml_error_set(err, "--qat trains with --gate-nonlin quantsigm or hardsigm and --update-nonlin "
+                                      "quanttanh (got %s, %s)",
+                                 kml_nonlin_name(c->gate_nl), kml_nonlin_name(c->update_nl));
+    }
+    if (q->pwl == KML_QAT_PWL_PHASE) {
         if (c->cell == KML_CELL_FASTGRNN && c->gate_nl != KML_NL_SIGMOID)
             return kml_error_set(err, "--qat-pwl phase trains with --gate-nonlin sigmoid until the QAT phase (got %s)",
                                  kml_nonlin_name(c->gate_nl));
@@ -35,7 +42,7 @@ int kml_cli_qat_setup(kml_cli_qat *q, kml_train_config *tc, kml_error *err)
         tc->qat.switch_nl = 1;
         tc->qat.gate_nl = g;
         tc->qat.update_nl = u;
-    } else {
+    } else if (q->pwl == KML_QAT_PWL_ALL) {
         c->gate_nl = g;
         c->update_nl = u;
     }

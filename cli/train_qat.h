@@ -18,17 +18,21 @@
     "                        (or --gate-nonlin hardsigm) / quanttanh (fastrnn / fastgrnn only); the\n" \
     "                        integer model is then written\n" \
     "                        into MODEL.kml (as kiloml quantize would)\n"                               \
-    "  --qat-pwl all|phase   all (default): quantsigm / quanttanh in every epoch; phase: sigmoid / tanh\n" \
-    "                        until the QAT phase, the PWL forms in it (steadier on long series)\n"     \
+    "  --qat-pwl all|phase|none  all (default): quantsigm / quanttanh in every epoch; phase: sigmoid /\n" \
+    "                        tanh until the QAT phase, the PWL forms in it (steadier on long series);\n" \
+    "                        none: keep --gate-nonlin sigmoid / --update-nonlin tanh throughout: the\n" \
+    "                        integer model computes them by table (kml_tanh_q / kml_sigm_q)\n"       \
     "  --qat-epochs N        epochs of the QAT phase (default: the last third)\n"                      \
     "  --qat-bits 8|16       weight width for QAT and the integer model (default 8)\n"                 \
     "  --sparse-format auto|csc|bitmap   storage of the integer model's sparse matrices (default auto:\n" \
     "                        the smaller in flash per matrix, as kiloml quantize)\n"
 
+enum { KML_QAT_PWL_ALL = 0, KML_QAT_PWL_PHASE, KML_QAT_PWL_NONE };
+
 typedef struct kml_cli_qat {
     int on, epochs, bits;
     kml_sparse_fmt sparse_fmt;
-    int pwl_phase_only;   /* --qat-pwl phase */
+    int pwl;              /* --qat-pwl: KML_QAT_PWL_ALL (default), _PHASE or _NONE */
     kml_fakequant fq;
     kml_qmodel qm;
     int have_q;

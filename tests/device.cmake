@@ -133,6 +133,15 @@ kml_device_model(dev_sparse_grnn_q19 WINDOWS 25 PER_FILE 25 T 32 D 9
 kml_device_model(dev_sparse_grnn_hsig WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
                             --density-u 30 --gate-nl hardsigm --seed 17)
+# The same with the smooth nonlinearities, sigmoid gate and tanh candidate by deploy's table
+# (kml_tanh_q / kml_sigm_q, read from flash): the C unit loop on both chips (the M0+ Thumb-1 loop
+# has the PWL forms only).
+kml_device_model(dev_sparse_grnn_smooth WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastgrnn --H 40 --C 3 --rank-w 4 --rank-u 12 --density-w 40
+                            --density-u 30 --gate-nl sigmoid --update-nl tanh --seed 18)
+# A dense FastRNN with the tanh candidate and pre-activations in Q19 (the table's input shift).
+kml_device_model(dev_rnn_tanh_q19 WINDOWS 25 PER_FILE 25 T 32 D 9
+                 MODEL_ARGS --cell fastrnn --H 24 --C 2 --update-nl tanh --q-a 19 --seed 19)
 kml_device_model(dev_sparse_rnn WINDOWS 25 PER_FILE 25 T 32 D 9
                  MODEL_ARGS --cell fastrnn --H 24 --C 2 --density-w 50 --density-u 25 --seed 14)
 # The same pruned models with every sparse matrix stored as a bitmap (KML_MAT_BITMAP): a low-rank

@@ -1,10 +1,12 @@
 /* test_deploy_q.c: the integer kernels of deploy/ against golden values worked out in plain Python
  * integers (tests/golden/deploy_q_golden.py -> deploy_q_golden.h), hand-worked examples, saturation
  * and rounding edges, and the checks of kml_rnn_validate_q. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -103,6 +105,48 @@ static void test_hard_sigm_golden(void **state)
     /* Q12 -> Q10: 3/4096 / 4 = 0.000183 -> 0.19 units of Q10 on top of 512 -> 512; 9/4096 -> 512.56 -> 513 */
     assert_int_equal(kml_hard_sigm_q(3, 12, 10), 512);
     assert_int_equal(kml_hard_sigm_q(9, 12, 10), 513);
+}
+
+/* tanh / sigmoid by table: the Python golden values (independent integers), the table itself against
+ * libm, and the properties that matter for a model: within 4e-4 (+ half an output unit) of the true
+ * function over the whole range, monotone, odd (tanh) / complementary (sigmoid), saturating. */
+static void test_smooth_act_golden(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < N_OF(g_stab); k++) {
+        const int32_t *r = g_stab[k];
+        int16_t t = kml_tanh_q(r[0], (uint8_t)r[1], (uint8_t)r[2]), s = kml_sigm_q(r[0], (uint8_t)r[1], (uint8_t)r[2]);
+        if (t != r[3] || s != r[4])
+            fail_msg("x=%d qa=%d qg=%d: tanh %d sigm %d (exp %d, %d)", r[0], r[1], r[2], t, s, r[3], r[4]);
+    }
+    for (int k = 0; k < KML_TANH_TAB_N; k++) {
+        long want = lround(tanh(k / 16.0) * 32768.0);
+        if (want > 32767) want = 32767;
+        assert_int_equal(kml_tanh_tab_q15[k], want);
+    }
+    const uint8_t qas[] = {8, 11, 12, 13, 19, 22}, qgs[] = {14, 13, 12};
+    for (size_t a = 0; a < sizeof qas; a++)
+        for (size_t g = 0; g < sizeof qgs; g++) {
+            const uint8_t qa = qas[a], qg = qgs[g];
+            const double one_a = ldexp(1, qa), one_g = ldexp(1, qg);
+            const int32_t lim = (int32_t)(8 * one_a), stride = qa > 14 ? 1 << (qa - 13) : 1;
+            double worst_t = 0, worst_s = 0;
+            int16_t prev_t = -32768, prev_s = -1;
+            for (int32_t x = -lim; x <= lim; x += stride) {
+                const int16_t t = kml_tanh_q(x, qa, qg), s = kml_sigm_q(x, qa, qg);
+                worst_t = fmax(worst_t, fabs(t / one_g - tanh(x / one_a)));
+                worst_s = fmax(worst_s, fabs(s / one_g - 1 / (1 + exp(-x / one_a))));
+                if (t < prev_t || s < prev_s) fail_msg("qa %d qg %d: not monotone at x = %d", qa, qg, x);
+                prev_t = t, prev_s = s;
+                assert_int_equal(kml_tanh_q(-x, qa, qg), -t);
+                const int16_t sm = kml_sigm_q(-x, qa, qg);
+                if (abs(s + sm - (1 << qg)) > 1) fail_msg("qa %d qg %d x %d: sigm(x) + sigm(-x) = %d", qa, qg, x, s + sm);
+            }
+            if (worst_t > 4e-4 + 0.5 / one_g || worst_s > 2e-4 + 0.5 / one_g)
+                fail_msg("qa %d qg %d: worst error tanh %.2e sigm %.2e", qa, qg, worst_t, worst_s);
+            assert_int_equal(kml_tanh_q(1 << 30, qa, qg), 1 << qg);
+            assert_int_equal(kml_sigm_q(-(1 << 30), qa, qg), 0);
+        }
 }
 
 static void test_norm_golden(void **state)
@@ -282,6 +326,20 @@ static void test_golden_fastrnn_hardsigm_update(void **state)
     run_golden(&m, rh_X, rh_hs, rh_logits, 4);
 }
 
+static void test_golden_fastgrnn_smooth_by_table(void **state)
+{
+    (void)state;
+    kml_rnn_q m = model_gs();
+    run_golden(&m, gs_X, gs_hs, gs_logits, 4);
+}
+
+static void test_golden_fastrnn_tanh_q20(void **state)
+{
+    (void)state;
+    kml_rnn_q m = model_rs();
+    run_golden(&m, rs_X, rs_hs, rs_logits, 4);
+}
+
 /* The ±2^28 clamp of each projected term, worked by hand. FastGRNN D = H = C = 1, every format Q14,
  * weights int16 in Q0 = -32768 (column sums exactly at the 32768 bound), U low rank 1 with q_mid = 14,
  * so every shift is 0; b = 0, σ(ζ) = 0, σ(ν) = 1: h' = z·h + c.
@@ -331,8 +389,12 @@ static void test_validate_model_errors(void **state)
     assert_int_equal(kml_rnn_validate_q(&m), KML_E_VERSION);
     m = good, m.cell = 7;
     assert_int_equal(kml_rnn_validate_q(&m), KML_E_CELL);
-    m = good, m.update_nl = KML_ACT_TANH; /* no integer tanh: only the clip forms */
+    m = good, m.update_nl = KML_ACT_RELU; /* no integer relu */
     assert_int_equal(kml_rnn_validate_q(&m), KML_E_NONLIN);
+    m = good, m.gate_nl = 9;
+    assert_int_equal(kml_rnn_validate_q(&m), KML_E_NONLIN);
+    m = good, m.update_nl = KML_ACT_TANH, m.gate_nl = KML_ACT_SIGMOID; /* by table */
+    assert_int_equal(kml_rnn_validate_q(&m), KML_OK);
     m = good, m.q_g = 15;
     assert_int_equal(kml_rnn_validate_q(&m), KML_E_QFORMAT);
     m = good, m.q_a = 20; /* q_mid + B.q - q_a = 11 + 12 - 20 = 3 fine, q_x + ... full? W low rank; U: 13+13-20 = 6 ok */
@@ -380,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_sat16_edges),
         cmocka_unit_test(test_quant_act_golden),
         cmocka_unit_test(test_hard_sigm_golden),
+        cmocka_unit_test(test_smooth_act_golden),
         cmocka_unit_test(test_norm_golden),
         cmocka_unit_test(test_dense_dot_by_hand),
         cmocka_unit_test(test_sparse_dot_and_saturation),
@@ -390,6 +453,8 @@ int main(void)
         cmocka_unit_test(test_golden_fastgrnn_tanh_gate),
         cmocka_unit_test(test_golden_fastgrnn_hardsigm_gate),
         cmocka_unit_test(test_golden_fastrnn_hardsigm_update),
+        cmocka_unit_test(test_golden_fastgrnn_smooth_by_table),
+        cmocka_unit_test(test_golden_fastrnn_tanh_q20),
         cmocka_unit_test(test_term_clamp_and_state_saturation),
         cmocka_unit_test(test_validate_model_errors),
         cmocka_unit_test(test_flash_bytes),

@@ -23,14 +23,15 @@
 
 static void set_str_attr(hid_t loc, const char *name, const char *v);
 
-/* The gate nonlinearity of make_model's FastGRNNs (test_hardsigm_gate changes it, then restores it). */
-static kml_nonlin g_gate = KML_NL_QUANTSIGM;
+/* The nonlinearities of make_model's cells (test_hardsigm_gate and test_smooth_by_table change them, then
+ * restore them). */
+static kml_nonlin g_gate = KML_NL_QUANTSIGM, g_update = KML_NL_QUANTTANH;
 
 /* A FastGRNN / FastRNN with quant nonlinearities, random weights scaled so that the classes mix,
  * per-feature normalisation; data X ~ 3·N(0,1) + 1 per feature, labels = float predictions. */
 static void make_model(kml_model *m, kml_cell_kind cell, int D, int H, int C, int rW, int rU, uint64_t seed)
 {
-    kml_model_config cfg = {cell, D, H, C, rW, rU, g_gate, KML_NL_QUANTTANH};
+    kml_model_config cfg = {cell, D, H, C, rW, rU, g_gate, g_update};
     kml_error err;
     assert_int_equal(kml_model_alloc(m, &cfg, &err), 0);
     kml_model_init_params(m, seed);
@@ -266,18 +267,17 @@ static void test_quantize_fastrnn_8(void **state)
     run_quantize_agreement(KML_CELL_FASTRNN, 0, 5, 8);
 }
 
-/* Budget between the all-8 and the all-16 sizes: the pick fits; an impossible budget is an error. */
 /* A FastGRNN trained with the hardSigm gate keeps it in integer form: the quantized model's gate is
  * KML_ACT_HARDSIGM, it agrees with the float model (>= 95 %, run_quantize_agreement), and the .q.kml
- * round trip keeps it; a /quant gate_nl that is no integer nonlinearity is refused by name. The float
- * forms map to their clip forms. */
+ * round trip keeps it; a /quant gate_nl that is no integer nonlinearity (relu) is refused by name. Every
+ * float form maps to its own integer form (tanh and the sigmoid by table). */
 static void test_hardsigm_gate(void **state)
 {
     (void)state;
     assert_int_equal(kml_qact_for(KML_NL_HARDSIGM), KML_ACT_HARDSIGM);
     assert_int_equal(kml_qact_for(KML_NL_QUANTSIGM), KML_ACT_QUANTSIGM);
-    assert_int_equal(kml_qact_for(KML_NL_SIGMOID), KML_ACT_QUANTSIGM);
-    assert_int_equal(kml_qact_for(KML_NL_TANH), KML_ACT_QUANTTANH);
+    assert_int_equal(kml_qact_for(KML_NL_SIGMOID), KML_ACT_SIGMOID);
+    assert_int_equal(kml_qact_for(KML_NL_TANH), KML_ACT_TANH);
     assert_int_equal(kml_qact_for(KML_NL_QUANTTANH), KML_ACT_QUANTTANH);
     g_gate = KML_NL_HARDSIGM;
     run_quantize_agreement(KML_CELL_FASTGRNN, 3, 4, 8);
@@ -309,7 +309,7 @@ static void test_hardsigm_gate(void **state)
     free(p2);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     hid_t g = H5Gopen2(f, "quant", H5P_DEFAULT);
-    set_str_attr(g, "gate_nl", "sigmoid");
+    set_str_attr(g, "gate_nl", "relu");
     H5Gclose(g);
     H5Fclose(f);
     assert_int_equal(kml_qmodel_read(path, &back, &err), -1);
@@ -321,6 +321,44 @@ static void test_hardsigm_gate(void **state)
     kml_model_free(&m);
 }
 
+/* A FastGRNN and a FastRNN trained with the sigmoid gate and the tanh candidate keep them in integer form,
+ * computed by deploy's table (kml_tanh_q / kml_sigm_q): the integer model agrees with the float one on
+ * >= 95 % of the test series at 8 bits (run_quantize_agreement), and the .q.kml file keeps the names. */
+static void test_smooth_by_table(void **state)
+{
+    (void)state;
+    g_gate = KML_NL_SIGMOID;
+    g_update = KML_NL_TANH;
+    run_quantize_agreement(KML_CELL_FASTGRNN, 3, 4, 8);
+    run_quantize_agreement(KML_CELL_FASTRNN, 0, 0, 8);
+    kml_model m;
+    make_model(&m, KML_CELL_FASTGRNN, 6, 16, 3, 3, 0, 5);
+    g_gate = KML_NL_QUANTSIGM;
+    g_update = KML_NL_QUANTTANH;
+    kml_dataset train;
+    make_data(&m, 150, 12, 400, &train);
+    kml_quant_opts o;
+    kml_quant_opts_init(&o);
+    o.search = 0;
+    kml_qmodel qm, back;
+    kml_quant_report rep;
+    kml_error err;
+    assert_int_equal(kml_quantize(&m, &train, &o, &qm, &rep, &err), 0);
+    assert_int_equal(qm.q.gate_nl, KML_ACT_SIGMOID);
+    assert_int_equal(qm.q.update_nl, KML_ACT_TANH);
+    char path[] = "test_quant_smooth.kml";
+    assert_int_equal(kml_model_file_write(path, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
+    assert_int_equal(kml_qmodel_read(path, &back, &err), 0);
+    assert_int_equal(back.q.gate_nl, KML_ACT_SIGMOID);
+    assert_int_equal(back.q.update_nl, KML_ACT_TANH);
+    kml_qmodel_free(&back);
+    unlink(path);
+    kml_qmodel_free(&qm);
+    free_data(&train);
+    kml_model_free(&m);
+}
+
+/* Budget between the all-8 and the all-16 sizes: the pick fits; an impossible budget is an error. */
 static void test_flash_budget(void **state)
 {
     (void)state;
@@ -735,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_quantize_fastgrnn_full_16),
         cmocka_unit_test(test_quantize_fastrnn_8),
         cmocka_unit_test(test_hardsigm_gate),
+        cmocka_unit_test(test_smooth_by_table),
         cmocka_unit_test(test_flash_budget),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_sparse_format_choice),

@@ -2,8 +2,8 @@
  *
  *   kml_devgen model   --cell fastgrnn|fastrnn --D 9 --H 32 --C 6 [--rank-w 4] [--rank-u 8]
  *                      [--density-w PCT] [--density-u PCT] [--sparse-w (= --density-w 50)]
- *                      [--w16-u] [--bitmap] [--q-a 12] [--gate-nl quantsigm|hardsigm|quanttanh]
- *                      [--update-nl quanttanh|quantsigm|hardsigm] [--seed 1] [--T steps of the header's test input]
+ *                      [--w16-u] [--bitmap] [--q-a 12] [--gate-nl quantsigm|hardsigm|quanttanh|sigmoid|tanh]
+ *                      [--update-nl quanttanh|quantsigm|hardsigm|tanh|sigmoid] [--seed 1] [--T steps of the header's test input]
  *                      --name DEV -o model.h
  *   kml_devgen vectors --D 9 --T 32 --windows 100 --per-file 25 [--seed 2] [--q-in 8]
  *                      -o vectors_%d.h
@@ -242,6 +242,8 @@ static int act_parse(const char *s)
     if (!strcmp(s, "quanttanh")) return KML_ACT_QUANTTANH;
     if (!strcmp(s, "quantsigm")) return KML_ACT_QUANTSIGM;
     if (!strcmp(s, "hardsigm")) return KML_ACT_HARDSIGM;
+    if (!strcmp(s, "tanh")) return KML_ACT_TANH;
+    if (!strcmp(s, "sigmoid")) return KML_ACT_SIGMOID;
     return -1;
 }
 
@@ -249,7 +251,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: kml_devgen model --cell fastgrnn|fastrnn --D n --H n --C n [--rank-w r] [--rank-u r]\n"
                     "                  [--density-w pct] [--density-u pct] [--sparse-w] [--w16-u] [--bitmap] [--q-a q]\n"
-                    "                  [--gate-nl quantsigm|hardsigm|quanttanh] [--update-nl quanttanh|quantsigm|hardsigm]\n"
+                    "                  [--gate-nl quantsigm|hardsigm|quanttanh|sigmoid|tanh] [--update-nl quanttanh|quantsigm|hardsigm|tanh|sigmoid]\n"
                     "                  [--seed s] [--T test_steps] [--emi WINDOW,STRIDE,K,P (bags of T samples, no negative)]\n"
                     "                  --name PREFIX -o model.h\n"
                     "       kml_devgen vectors --D n --T n --windows n --per-file n [--q-in q] [--seed s] -o v_%%d.h\n");

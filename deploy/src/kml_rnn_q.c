@@ -31,7 +31,11 @@ static kml_status validate_lin(const kml_lin_q *l, uint16_t in, uint16_t out, ui
     return KML_OK;
 }
 
-static int act_ok(uint8_t a) { return a == KML_ACT_QUANTTANH || a == KML_ACT_QUANTSIGM || a == KML_ACT_HARDSIGM; }
+static int act_ok(uint8_t a)
+{
+    return a == KML_ACT_QUANTTANH || a == KML_ACT_QUANTSIGM || a == KML_ACT_HARDSIGM || a == KML_ACT_TANH ||
+           a == KML_ACT_SIGMOID;
+}
 
 static int const_ok(int16_t c, uint8_t q_g) { return c >= 0 && c <= ((int16_t)1 << q_g); }
 
@@ -81,14 +85,20 @@ KML_INLINE_ int32_t clamp_term(int32_t v)
  *   quantTanh  add 0,      [-one, one],  q_from = q_a
  *   quantSigm  add one,    [0, 2·one],   q_from = q_a + 1   ((x + 1) / 2)
  *   hardSigm   add 2·one,  [0, 4·one],   q_from = q_a + 2   ((x + 2) / 4)
- * exactly kml_quant_tanh_q / kml_quant_sigm_q / kml_hard_sigm_q (kml_q.h), step by step. */
+ * exactly kml_quant_tanh_q / kml_quant_sigm_q / kml_hard_sigm_q (kml_q.h), step by step. tanh and the
+ * sigmoid (models trained with the smooth forms) go to kml_tanh_q / kml_sigm_q, the table. */
 typedef struct {
     int32_t add, lo, hi; /* hi: the upper clip bound of v + add */
     uint8_t rs, ls; /* q_from >= q_g: rounding right shift by rs (ls = 0); else exact left shift by ls */
+    uint8_t table;  /* KML_ACT_TANH or KML_ACT_SIGMOID: kml_tanh_q / kml_sigm_q instead (0 = a PWL form) */
+    uint8_t qa, qg;
 } act_conv;
 
 static void act_setup(act_conv *c, uint8_t act, uint8_t q_a, uint8_t q_g)
 {
+    c->table = act == KML_ACT_TANH || act == KML_ACT_SIGMOID ? (uint8_t)(act == KML_ACT_TANH ? 1 : 2) : 0;
+    c->qa = q_a;
+    c->qg = q_g;
     uint8_t e = act == KML_ACT_HARDSIGM ? 2 : act == KML_ACT_QUANTSIGM ? 1 : 0; /* the divisor 2^e */
     int32_t one = (int32_t)1 << q_a;
     uint8_t q_from = (uint8_t)(q_a + e);
@@ -101,6 +111,7 @@ static void act_setup(act_conv *c, uint8_t act, uint8_t q_a, uint8_t q_g)
 
 KML_INLINE_ int16_t act_apply(const act_conv *c, int32_t v)
 {
+    if (c->table) return c->table == 1 ? kml_tanh_q(v, c->qa, c->qg) : kml_sigm_q(v, c->qa, c->qg);
     v += c->add;
     if (v < c->lo) v = c->lo;
     if (v > c->hi) v = c->hi;
@@ -460,7 +471,7 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
     dst = m->U.rank ? h : c.hn;
     if (is_sp8(c.fw) && is_sp8(c.fu)) {
 #ifdef KML_GRNN_T1_
-        if (grnn)
+        if (grnn && !K.gate.table && !K.up.table) /* the Thumb-1 loop has the PWL forms only */
             grnn_sp8_t1(&c, &K, h, dst, H);
         else
 #endif

@@ -47,9 +47,10 @@ int kml_qmodel_supported(const kml_model *m, kml_error *err)
 uint8_t kml_qact_for(kml_nonlin nl)
 {
     switch (nl) {
-    case KML_NL_QUANTSIGM:
-    case KML_NL_SIGMOID: return KML_ACT_QUANTSIGM;
+    case KML_NL_QUANTSIGM: return KML_ACT_QUANTSIGM;
+    case KML_NL_SIGMOID: return KML_ACT_SIGMOID;
     case KML_NL_HARDSIGM: return KML_ACT_HARDSIGM;
+    case KML_NL_TANH: return KML_ACT_TANH;
     default: return KML_ACT_QUANTTANH;
     }
 }

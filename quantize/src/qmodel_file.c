@@ -299,8 +299,9 @@ static int read_act(rctx *c, hid_t g, const char *w, const char *name, uint8_t *
     char s[32];
     kml_nonlin nl;
     if (rattr_str(c, g, w, name, s, sizeof s)) return -1;
-    if (kml_nonlin_parse(s, &nl) || (nl != KML_NL_QUANTTANH && nl != KML_NL_QUANTSIGM && nl != KML_NL_HARDSIGM))
-        return kml_error_set(c->err, "%s: %s %s '%s' (quanttanh, quantsigm or hardsigm)", c->path, w, name, s);
+    if (kml_nonlin_parse(s, &nl) || nl == KML_NL_RELU)
+        return kml_error_set(c->err, "%s: %s %s '%s' (quanttanh, quantsigm, hardsigm, tanh or sigmoid)", c->path, w,
+                             name, s);
     *out = (uint8_t)nl;
     return 0;
 }

@@ -10,6 +10,7 @@ deploy/include/kiloml/kml_q.h and kml_rnn.h. Writes deploy_q_golden.h next to th
 Matrices are generated as plain row-major lists W[i][j] (y = x.W) and only converted to the
 deploy layouts (output-major dense, column lists for sparse) when written out.
 """
+import math
 import os
 import random
 
@@ -43,8 +44,41 @@ def hsigm(x, qa, qg):
     return clipconv(x + (2 << qa), 0, 4 << qa, qa + 2, qg)
 
 
+# tanh / sigmoid by table (kml_q.h kml_tanh_q, kml_sigm_q): tanh on [0, 6] at steps of 1/16 in Q15,
+# linear interpolation, sigmoid(x) = (1 + tanh(x/2)) / 2
+TANH_TAB = [min(32767, int(math.floor(math.tanh(k / 16) * 32768 + 0.5))) for k in range(97)]
+
+
+def tanh_mag(a, qa):
+    if a >= 6 << qa:
+        return 32768
+    if qa > 19:
+        a >>= qa - 19
+        fb = 15
+    elif qa >= 4:
+        fb = qa - 4
+    else:
+        a <<= 4 - qa
+        fb = 0
+    k = a >> fb
+    t0 = TANH_TAB[k]
+    if fb == 0:
+        return t0
+    return t0 + rsr((TANH_TAB[k + 1] - t0) * (a & ((1 << fb) - 1)), fb)
+
+
+def stanh(x, qa, qg):
+    y = rsr(tanh_mag(abs(x), qa), 15 - qg)
+    return -y if x < 0 else y
+
+
+def ssigm(x, qa, qg):
+    t = tanh_mag(abs(x), qa + 1)
+    return rsr(32768 + (-t if x < 0 else t), 16 - qg)
+
+
 def act(kind, x, qa, qg):
-    return {"sigm": qsigm, "hsig": hsigm, "tanh": qtanh}[kind](x, qa, qg)
+    return {"sigm": qsigm, "hsig": hsigm, "tanh": qtanh, "stanh": stanh, "ssigm": ssigm}[kind](x, qa, qg)
 
 
 def norm(xr, m, s, sh):
@@ -177,6 +211,14 @@ for x in [-70000, -8193, -8192, -8191, -4096, -2049, -1, 0, 1, 2, 3, -3, 5, 2047
 lines.append("/* {x, qa, qg, hardSigm} */")
 lines.append("static const int32_t g_hsig[][4] = {" + ", ".join("{" + ", ".join(map(str, r)) + "}" for r in ht) + "};")
 
+st = []
+for x in [-70000, -24577, -24576, -24575, -8192, -4097, -2049, -257, -256, -255, -1, 0, 1, 2, 3, 255, 256, 257, 2047, 2048,
+          4095, 8191, 24575, 24576, 24577, 70000, 1 << 30, -(1 << 30)]:
+    for qa, qg in [(12, 14), (12, 12), (14, 10), (10, 14), (13, 7), (11, 13), (2, 14), (3, 12), (4, 13), (19, 14), (20, 13), (26, 14)]:
+        st.append((x, qa, qg, stanh(x, qa, qg), ssigm(x, qa, qg)))
+lines.append("/* {x, qa, qg, tanh, sigmoid} by table */")
+lines.append("static const int32_t g_stab[][5] = {" + ", ".join("{" + ", ".join(map(str, r)) + "}" for r in st) + "};")
+
 nq = []
 for xr, mm, ss, sh in [(100, 20, 1000, 8), (-32768, 32767, 32767, 0), (32767, -32768, 32767, 30), (-500, 1200, -3000, 5),
                        (7, 7, 123, 3), (1, 0, 3, 1), (-1, 0, 3, 1), (30000, -30000, 20000, 14), (12, 3, -32768, 2)]:
@@ -269,6 +311,20 @@ make_model("rh", "fastrnn", 4, 6, 2,
            (0, 8, 8, True, False, 9, 0, 0),
            False, "sigm", "hsig",
            dict(qx=12, qh=12, qa=10, qg=13, zeta=0, nu=0, alpha=5000, beta=6000, nshift=0))
+# FastGRNN with the smooth forms by table (sigmoid gate, tanh candidate): low-rank sparse int8 W and U
+W8MAX[0], XMAX[0] = 90, 5000
+make_model("gs", "fastgrnn", 5, 8, 3,
+           (3, 8, 8, True, True, 8, 8, 11),
+           (4, 8, 8, True, True, 8, 8, 12),
+           True, "ssigm", "stanh",
+           dict(qx=11, qh=12, qa=12, qg=13, zeta=7000, nu=400, alpha=0, beta=0, nshift=12))
+# FastRNN with a tanh candidate by table, int16 weights (a sparse U), pre-activations in Q20 (the table's
+# input shift above Q19), of a few units
+make_model("rs", "fastrnn", 4, 6, 2,
+           (0, 16, 8, False, False, 10, 0, 0),
+           (0, 16, 8, True, False, 10, 0, 0),
+           False, "sigm", "stanh",
+           dict(qx=12, qh=12, qa=20, qg=14, zeta=0, nu=0, alpha=5000, beta=6000, nshift=0))
 
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "deploy_q_golden.h"), "w") as f:

@@ -118,4 +118,40 @@ static inline kml_rnn_q model_rh(void)
     return m;
 }
 
+static inline kml_rnn_q model_gs(void)
+{
+    kml_rnn_q m = model_gh(); /* the same shape; its own arrays and the smooth forms */
+    m.gate_nl = KML_ACT_SIGMOID;
+    m.update_nl = KML_ACT_TANH;
+    m.W.a = (kml_mat_q)SPARSE8(5, 3, 8, GS_W_A_NNZ, gs_W_a_w, gs_W_a_ptr, gs_W_a_idx);
+    m.W.b = (kml_mat_q)SPARSE8(3, 8, 8, GS_W_B_NNZ, gs_W_b_w, gs_W_b_ptr, gs_W_b_idx);
+    m.U.a = (kml_mat_q)SPARSE8(8, 4, 8, GS_U_A_NNZ, gs_U_a_w, gs_U_a_ptr, gs_U_a_idx);
+    m.U.b = (kml_mat_q)SPARSE8(4, 8, 8, GS_U_B_NNZ, gs_U_b_w, gs_U_b_ptr, gs_U_b_idx);
+    m.b_h = gs_bh, m.b_g = gs_bg;
+    m.s_zeta = 7000, m.s_nu = 400;
+    m.V = (kml_mat_q)DENSE8(8, 3, 0, gs_V_w);
+    m.v = gs_v;
+    m.norm_m = gs_nm, m.norm_s = gs_ns;
+    return m;
+}
+
+static inline kml_rnn_q model_rs(void)
+{
+    kml_rnn_q m;
+    memset(&m, 0, sizeof m);
+    m.version = KML_DEPLOY_FORMAT_VERSION;
+    m.cell = KML_RNN_FASTRNN;
+    m.gate_nl = KML_ACT_QUANTSIGM;
+    m.update_nl = KML_ACT_TANH;
+    m.D = 4, m.H = 6, m.C = 2;
+    m.q_x = 12, m.q_h = 12, m.q_a = 20, m.q_g = 14;
+    m.W.a = (kml_mat_q)DENSE16(4, 6, 10, rs_W_a_w);
+    m.U.a = (kml_mat_q)SPARSE16(6, 6, 10, RS_U_A_NNZ, rs_U_a_w, rs_U_a_ptr, rs_U_a_idx);
+    m.b_h = rs_bh;
+    m.s_alpha = 5000, m.s_beta = 6000;
+    m.V = (kml_mat_q)DENSE8(6, 2, 0, rs_V_w);
+    m.v = rs_v;
+    return m;
+}
+
 #endif

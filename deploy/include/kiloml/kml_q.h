@@ -1,5 +1,5 @@
 /* kiloml/kml_q.h: the fixed-point primitives. This file is the ONE definition of rounding,
- * saturation and the integer quantTanh / quantSigm / hardSigm in the project: the quantizer's simulation,
+ * saturation and the integer quantTanh / quantSigm / hardSigm / tanh / sigmoid in the project: the quantizer's simulation,
  * the host build and the firmware all call these.
  *
  * Number format "Q q": an integer v stands for the real value v / 2^q (q fractional bits).
@@ -15,6 +15,8 @@
 #define KILOML_KML_Q_H
 
 #include <stdint.h>
+
+#include "kiloml/kml_port.h"
 
 #define KML_Q_MAX_SHIFT 30
 
@@ -107,6 +109,55 @@ static inline int16_t kml_hard_sigm_q(int32_t x, uint8_t qa, uint8_t qg)
 {
     int32_t one = (int32_t)1 << qa;
     return (int16_t)kml_clip_convert(x + 2 * one, 0, 4 * one, (uint8_t)(qa + 2), qg);
+}
+
+/* tanh and the logistic sigmoid, for models trained with the smooth nonlinearities. A table of
+ * tanh on [0, 6] at steps of 1/16 (Q15, kml_tanh_tab.c, in flash) and linear interpolation between
+ * its entries: |error| < 4e-4 before the result's own rounding to Q q_g (the interpolation's h²/8·max|tanh''|
+ * = 3.8e-4), tanh(6) = 1 - 1.2e-5 beyond. The sigmoid is the same table through
+ * σ(x) = (1 + tanh(x / 2)) / 2, so it is exact to half that. */
+#define KML_TANH_TAB_N 97
+extern const int16_t kml_tanh_tab_q15[KML_TANH_TAB_N] KML_FLASH;
+
+/* |tanh(x)| in Q15 (0..32768) for |x| = a in Q qa (qa <= 30). Fraction bits beyond 15 below the table step
+ * are dropped (a >> (qa - 19)), so the interpolation product stays below 2^26. */
+static inline int32_t kml_tanh_mag_q15_(uint32_t a, uint8_t qa)
+{
+    uint8_t fb;
+    uint32_t k;
+    int32_t t0;
+    if (qa > 19) {
+        a >>= qa - 19;
+        fb = 15;
+    } else if (qa >= 4) {
+        fb = (uint8_t)(qa - 4);
+    } else {
+        if (a >= (uint32_t)6 << qa) return 32768;
+        a <<= 4 - qa; /* a < 6·2^qa: no overflow */
+        fb = 0;
+    }
+    k = a >> fb; /* |x| in steps of 1/16 */
+    if (k >= KML_TANH_TAB_N - 1) return 32768; /* |x| >= 6 */
+    t0 = KML_READ_I16(kml_tanh_tab_q15 + k);
+    if (fb == 0) return t0;
+    return t0 + kml_rshift_round((KML_READ_I16(kml_tanh_tab_q15 + k + 1) - t0) * (int32_t)(a & (((uint32_t)1 << fb) - 1)), fb);
+}
+
+/* tanh(x): x in Q qa (int32), result in Q qg (|result| <= 2^qg, qg <= 14); odd: tanh_q(-x) = -tanh_q(x). */
+static inline int16_t kml_tanh_q(int32_t x, uint8_t qa, uint8_t qg)
+{
+    uint32_t a = x < 0 ? (uint32_t)0 - (uint32_t)x : (uint32_t)x;
+    int32_t y = kml_rshift_round(kml_tanh_mag_q15_(a, qa), (uint8_t)(15 - qg));
+    return (int16_t)(x < 0 ? -y : y);
+}
+
+/* σ(x) = 1 / (1 + e^-x) = (1 + tanh(x / 2)) / 2: x in Q qa (int32, qa <= 29) read as x / 2 in Q (qa + 1);
+ * result in Q qg (0..2^qg, qg <= 14). */
+static inline int16_t kml_sigm_q(int32_t x, uint8_t qa, uint8_t qg)
+{
+    uint32_t a = x < 0 ? (uint32_t)0 - (uint32_t)x : (uint32_t)x;
+    int32_t t = kml_tanh_mag_q15_(a, (uint8_t)(qa + 1));
+    return (int16_t)kml_rshift_round(32768 + (x < 0 ? -t : t), (uint8_t)(16 - qg));
 }
 
 /* Integer input normalisation, a fixed-point affine per feature:

@@ -75,7 +75,8 @@ typedef struct kml_rnn_f32 {
 typedef struct kml_rnn_q {
     uint16_t version;
     uint8_t cell;
-    uint8_t gate_nl, update_nl;/* KML_ACT_QUANTSIGM, KML_ACT_HARDSIGM or KML_ACT_QUANTTANH */
+    uint8_t gate_nl, update_nl;/* KML_ACT_QUANTSIGM, KML_ACT_HARDSIGM, KML_ACT_QUANTTANH, or KML_ACT_TANH /
+                                * KML_ACT_SIGMOID (by table, kml_q.h) */
     uint16_t D, H, C;
     uint8_t q_in, q_x, q_h, q_a, q_g;
     kml_lin_q W, U;

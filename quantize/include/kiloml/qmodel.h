@@ -8,10 +8,9 @@
  *   kml_qmodel_free(&qm);
  *
  * Only FastRNN and FastGRNN have an integer path (deploy/ implements no other cell): RNN, GRU and
- * LSTM models are rejected with a message saying so. The integer nonlinearities are the clip forms
- * quantTanh, quantSigm and hardSigm (kml_q.h); a model trained with one of them keeps it, one trained
- * with tanh / sigmoid is quantized with quantTanh / quantSigm in their place (kml_qact_for; it then
- * disagrees more); relu has no integer form.
+ * LSTM models are rejected with a message saying so. Every nonlinearity but relu has an integer form
+ * (kml_q.h, kml_qact_for): the clip forms quantTanh, quantSigm and hardSigm exactly, tanh and the
+ * sigmoid by deploy's table (within 4e-4 before rounding); relu has none.
  *
  * Matrix slots (dimension letters: D inputs, H hidden, C classes, rW / rU ranks):
  *   WA  W (D×H) or W1 (D×rW)      WB  W2 (rW×H), low rank only
@@ -135,8 +134,8 @@ typedef struct kml_qsize {
 } kml_qsize;
 void kml_qmodel_size(const kml_qmodel *qm, kml_qsize *s);
 
-/* The integer nonlinearity (KML_ACT_*) that stands for a float model's nl: itself for the clip forms,
- * quantTanh for tanh, quantSigm for sigmoid; relu has none (kml_qmodel_supported refuses it). */
+/* The integer nonlinearity (KML_ACT_*) that computes a float model's nl: the same one (the KML_ACT_*
+ * and KML_NL_* numbers agree); relu has none (kml_qmodel_supported refuses it). */
 uint8_t kml_qact_for(kml_nonlin nl);
 
 #endif
