@@ -81,6 +81,12 @@ int kml_data_arg(int opt, const char *arg, kml_data_opts *o, kml_error *err)
     case KML_OPT_LABEL_COL:
         if (parse_int("label-col", arg, 0, INT_MAX, &o->label_col, err)) return -1;
         break;
+    case KML_OPT_FEATURES: {
+        int *idx = NULL, n = 0;
+        if (kml_features_parse(arg, 0, &idx, &n, err)) return -1; /* the syntax now; the bounds at load */
+        o->features = arg;
+        break;
+    }
     case KML_OPT_SKIP_COLS:
         if (check_col_list(arg, err)) return -1;
         o->skip_cols = arg;

@@ -37,6 +37,7 @@ enum {
     KML_OPT_GROUP_COL,
     KML_OPT_TEST_FRAC,
     KML_OPT_DATA_SEED,
+    KML_OPT_FEATURES,
     KML_DATA_OPT_END
 };
 
@@ -54,7 +55,8 @@ enum {
     {"skip-cols", required_argument, NULL, KML_OPT_SKIP_COLS},            \
     {"group-col", required_argument, NULL, KML_OPT_GROUP_COL},            \
     {"test-frac", required_argument, NULL, KML_OPT_TEST_FRAC},            \
-    {"data-seed", required_argument, NULL, KML_OPT_DATA_SEED},
+    {"data-seed", required_argument, NULL, KML_OPT_DATA_SEED},            \
+    {"features", required_argument, NULL, KML_OPT_FEATURES},
 
 /* One paragraph of help for the data options (ends with a newline). */
 #define KML_DATA_HELP                                                                                  \
@@ -73,7 +75,10 @@ enum {
     "  --skip-cols LIST     CSV columns to ignore, 0-based, comma-separated (e.g. 1)\n"                \
     "  --group-col K        CSV column holding a group id (subject, speaker), 0-based\n"               \
     "  --test-frac F        fraction held out as test when there is no test data (default 0.2)\n"      \
-    "  --data-seed S        seed of the held-out split (default 0)\n"
+    "  --data-seed S        seed of the held-out split (default 0)\n"                                 \
+    "  --features LIST      keep these input features, 0-based indices or ranges in this order (e.g.\n" \
+    "                       0-5,9-14); the model then has that many inputs. Give the same list to every\n" \
+    "                       command that reads data for this model (eval, quantize, export, emi)\n"
 
 /* Consume one data option: returns 1 if opt was one of ours (o updated), 0 if not ours,
  * -1 on a bad value (err names the option and what was expected). */

@@ -209,6 +209,13 @@ int kml_data_load(const kml_data_opts *o, kml_data *out, kml_error *err)
     }
     kml_raw_labels_free(&rtr);
     kml_raw_labels_free(&rte);
+    if (rc == 0 && o->features) {
+        int *idx = NULL, n = 0;
+        rc = kml_features_parse(o->features, out->train.F, &idx, &n, err);
+        if (rc == 0) rc = kml_dataset_select_features(&out->train, idx, n, err);
+        if (rc == 0 && have_test) rc = kml_dataset_select_features(&out->test, idx, n, err);
+        free(idx);
+    }
     if (rc == 0 && !have_test) rc = hold_out(out, o, err);
     if (rc) {
         kml_data_free(out);

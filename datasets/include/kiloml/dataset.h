@@ -41,6 +41,9 @@ typedef struct kml_data_opts {
     int label_col;             /* --label-col (0-based); -1 = default (first for wide, last for long) */
     const char *skip_cols;     /* --skip-cols "1,3": columns ignored (wide and long) */
     int group_col;             /* --group-col (0-based) in CSV, -1 = none */
+    /* --features "0-5,9-14": keep these input features (0-based, ranges inclusive, in this order) of
+     * every step of train and test, after loading (any format); NULL = all */
+    const char *features;
     /* held-out test split when there is no test data */
     double test_frac;          /* default 0.2 */
     uint64_t seed;             /* default 0 */
@@ -62,6 +65,13 @@ void kml_data_free(kml_data *d);
 /* 1 if path is an HDF5 file (by its signature), 0 if not (kml_data_load then reads it as CSV, unless its
  * name ends in .h5/.hdf5), -1 if it cannot be opened. */
 int kml_data_file_is_hdf5(const char *path, kml_error *err);
+
+/* The feature list of --features: comma-separated 0-based indices or inclusive ranges a-b ("0-5,9,12-14"),
+ * each below F, none twice. On success *idx (malloc'd, *n entries) holds them in the order given.
+ * F <= 0 checks the syntax only (and leaves *idx NULL). */
+int kml_features_parse(const char *spec, int F, int **idx, int *n, kml_error *err);
+/* Keep features idx[0..n-1] (in that order) of every step of d; d->F becomes n. */
+int kml_dataset_select_features(kml_dataset *d, const int *idx, int n, kml_error *err);
 
 /* Free the arrays of one dataset (X, y, len, group) and zero it. */
 void kml_dataset_free(kml_dataset *d);
