@@ -22,11 +22,12 @@ mkdir -p "$OUT"
 
 # name | target % | seeds | data options (also for quantize / eval) | EMI and training options.
 # HAR-6: validation = whole held-out training subjects (10 %); DSA-19: the EMI-RNN paper's 4-2-2
-# user split (train 1-4, validation 5-6, test 7-8).
+# user split (train 1-4, validation 5-6, test 7-8), trained with a per-instance, per-channel gain and
+# offset (--input-gain / --input-offset 0.3: docs/RESULTS.md "EMI-RNN", session 5).
 NL="--gate-nonlin quantsigm --update-nonlin quanttanh"
 TARGETS=(
   "har6-emi-fastgrnn16|92.0|0 1 2 3 4|--data $DATA/har/har.h5 --group subject|--val-by-group --window 48 --stride 16 --negative-class none --k 2 --cell fastgrnn --hidden 16 $NL --rounds 4 --epochs 15 --lr 0.005 --clip 0.5"
-  "dsa19-emi-fastgrnn64|85.0|0 1 2|--data $DATA/dsa19/dsa19.h5 --group subject --val-groups 5,6|--window 48 --stride 16 --negative-class none --k 2 --cell fastgrnn --hidden 64 $NL --rounds 4 --epochs 10 --lr 0.005 --clip 0.5 --weight-decay 0.1"
+  "dsa19-emi-fastgrnn64|85.0|0 1 2|--data $DATA/dsa19/dsa19.h5 --group subject --val-groups 5,6|--window 48 --stride 16 --negative-class none --k 2 --cell fastgrnn --hidden 64 $NL --rounds 4 --epochs 10 --lr 0.005 --clip 0.5 --weight-decay 0.1 --input-gain 0.3 --input-offset 0.3"
 )
 
 field() { grep -o "\"$1\":[^,}]*" | head -1 | cut -d: -f2 | tr -d ' \t'; }

@@ -21,7 +21,7 @@
 enum {
     O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
-    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD, O_NOISE, O_QAT, O_QATEP,
+    O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD, O_NOISE, O_GAIN, O_OFFSET, O_QAT, O_QATEP,
     O_QATBITS
 };
 
@@ -60,6 +60,9 @@ static const char train_help[] =
     "  --weight-decay X      decoupled weight decay of W, U, V: each step w -= lr * X * w (default 0 = off)\n"
     "  --input-noise S       add N(0, S^2) noise to the normalised inputs of every training minibatch\n"
     "                        (default 0 = off)\n"
+    "  --input-gain S        scale each training instance's normalised feature by 1 + N(0, S^2) (one draw\n"
+    "                        per instance and feature for all its steps; default 0 = off)\n"
+    "  --input-offset S      shift it likewise by N(0, S^2) (default 0 = off)\n"
     "  --norm MODE           per-feature (default), per-step or none\n"
     "  --seed S              seed of initialisation, split and minibatch order (default 0)\n"
     "  --threads N           OpenBLAS threads (default: OpenBLAS's choice)\n"
@@ -206,6 +209,8 @@ static int emi_train(int argc, char **argv)
         {"lr-decay-epoch", required_argument, NULL, O_DECAY},
         {"weight-decay", required_argument, NULL, O_WD},
         {"input-noise", required_argument, NULL, O_NOISE},
+        {"input-gain", required_argument, NULL, O_GAIN},
+        {"input-offset", required_argument, NULL, O_OFFSET},
         {"qat", no_argument, NULL, O_QAT},
         {"qat-epochs", required_argument, NULL, O_QATEP},
         {"qat-bits", required_argument, NULL, O_QATBITS},
@@ -289,6 +294,8 @@ static int emi_train(int argc, char **argv)
         case O_DECAY: bad = parse_int("--lr-decay-epoch", optarg, 0, 1000000, &tc->optim.decay_epoch); break;
         case O_WD: bad = parse_double("--weight-decay", optarg, 0, 1000, &tc->optim.weight_decay); break;
         case O_NOISE: bad = parse_double("--input-noise", optarg, 0, 100, &tc->input_noise); break;
+        case O_GAIN: bad = parse_double("--input-gain", optarg, 0, 10, &tc->input_gain); break;
+        case O_OFFSET: bad = parse_double("--input-offset", optarg, 0, 100, &tc->input_offset); break;
         case O_QAT: qat.on = 1; break;
         case O_QATEP: bad = parse_int("--qat-epochs", optarg, 1, 1000000, &qat_epochs); break;
         case O_QATBITS:

@@ -48,6 +48,10 @@ static const char usage[] =
     "                        normalisation are copied. The density schedule then runs as usual\n"
     "  --distill A           the soft term's weight in [0, 1] (default 0.5 with --teacher)\n"
     "  --temperature T       softmax temperature of the soft term (default 2)\n"
+    "  --input-gain S        scale each training series' normalised feature by 1 + N(0, S^2), one draw per\n"
+    "                        series and feature for all its steps (a regulariser against new subjects'\n"
+    "                        sensor gains and placements; default 0 = off)\n"
+    "  --input-offset S      shift it likewise by N(0, S^2) (default 0 = off)\n"
     "  --input-noise S       add N(0, S^2) noise to the normalised inputs of every training minibatch\n"
     "                        (a regulariser against new subjects / speakers; default 0 = off)\n"
     "  --lr-decay-epoch E    epoch (0-based) from which lr is x0.1 (default 2/3 of --epochs; 0 = never)\n"
@@ -69,7 +73,7 @@ static const char usage[] =
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE, O_TEACHER, O_DISTILL, O_TEMP, O_INIT_FROM
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE, O_TEACHER, O_DISTILL, O_TEMP, O_INIT_FROM, O_INPUT_GAIN, O_INPUT_OFFSET
 };
 
 static int parse_double(const char *name, const char *arg, double lo, double hi, int lo_open, double *out,
@@ -112,6 +116,8 @@ int kml_cmd_train(int argc, char **argv)
         {"clip", required_argument, NULL, O_CLIP},
         {"bptt-clip", required_argument, NULL, O_BPTT_CLIP},
         {"input-noise", required_argument, NULL, O_INPUT_NOISE},
+        {"input-gain", required_argument, NULL, O_INPUT_GAIN},
+        {"input-offset", required_argument, NULL, O_INPUT_OFFSET},
         {"teacher", required_argument, NULL, O_TEACHER},
         {"init-from", required_argument, NULL, O_INIT_FROM},
         {"distill", required_argument, NULL, O_DISTILL},
@@ -185,6 +191,8 @@ int kml_cmd_train(int argc, char **argv)
         case O_CLIP: if (parse_double("clip", optarg, 0, 1e30, 0, &tc.optim.clip, &err)) goto bad; break;
         case O_BPTT_CLIP: if (parse_double("bptt-clip", optarg, 0, 1e30, 0, &tc.bptt_clip, &err)) goto bad; break;
         case O_INPUT_NOISE: if (parse_double("input-noise", optarg, 0, 100, 0, &tc.input_noise, &err)) goto bad; break;
+        case O_INPUT_GAIN: if (parse_double("input-gain", optarg, 0, 10, 0, &tc.input_gain, &err)) goto bad; break;
+        case O_INPUT_OFFSET: if (parse_double("input-offset", optarg, 0, 100, 0, &tc.input_offset, &err)) goto bad; break;
         case O_TEACHER: teacher_path = optarg; break;
         case O_INIT_FROM: init_path = optarg; break;
         case O_DISTILL: if (parse_double("distill", optarg, 0, 1, 1, &tc.distill, &err)) goto bad; distill_set = 1; break;

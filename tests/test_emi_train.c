@@ -178,8 +178,8 @@ static void weight_decay_shrinks_weights(void **state)
     kml_data_free(&d);
 }
 
-/* --input-noise reaches the EMI minibatches: it changes the model, and the same options give the same
- * model again (the draws depend on seed and step only). */
+/* --input-noise, and --input-gain / --input-offset, reach the EMI minibatches: each changes the model, and
+ * the same options give the same model again (the draws depend on seed and step only). */
 static void input_noise_applied_and_deterministic(void **state)
 {
     (void)state;
@@ -194,6 +194,16 @@ static void input_noise_applied_and_deterministic(void **state)
     kml_error err = {0};
     assert_int_equal(kml_emi_train(&ec, &d, &m0, &s, &err), 0);
     ec.train.input_noise = 0.3;
+    assert_int_equal(kml_emi_train(&ec, &d, &m1, &s, &err), 0);
+    assert_int_equal(kml_emi_train(&ec, &d, &m2, &s, &err), 0);
+    assert_true(memcmp(m0.block, m1.block, m0.n_params * sizeof(float)) != 0);
+    assert_memory_equal(m1.block, m2.block, m1.n_params * sizeof(float));
+    kml_model_free(&m1);
+    kml_model_free(&m2);
+    /* --input-gain / --input-offset alike */
+    ec.train.input_noise = 0;
+    ec.train.input_gain = 0.2;
+    ec.train.input_offset = 0.2;
     assert_int_equal(kml_emi_train(&ec, &d, &m1, &s, &err), 0);
     assert_int_equal(kml_emi_train(&ec, &d, &m2, &s, &err), 0);
     assert_true(memcmp(m0.block, m1.block, m0.n_params * sizeof(float)) != 0);

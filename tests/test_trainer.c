@@ -500,6 +500,24 @@ static void input_noise_applied_deterministic_resumable(void **state)
     assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
     assert_non_null(strstr(err.msg, "other data or options"));
     remove(st);
+    tc.state_path = NULL;
+    tc.resume = 0;
+    kml_model_free(&b);
+
+    /* --input-gain / --input-offset alike: another model, the same one twice, resumable, fingerprinted */
+    tc.input_noise = 0;
+    tc.input_gain = 0.2;
+    tc.input_offset = 0.3;
+    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
+    assert_true(memcmp(a.block, b.block, a.n_params * sizeof(float)) != 0);
+    if (kml_train(&tc, &d, &c, &sc, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(b.block, c.block, b.n_params * sizeof(float));
+    kml_model_free(&c);
+    break_and_resume(&tc, &d, st, &b, &sb);
+    tc.input_offset = 0.25;
+    assert_int_equal(kml_train(&tc, &d, &c, &sc, &err), -1);
+    assert_non_null(strstr(err.msg, "other data or options"));
+    remove(st);
     kml_model_free(&a);
     kml_model_free(&b);
     kml_data_free(&d);

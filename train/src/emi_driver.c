@@ -50,6 +50,7 @@ typedef struct run {
     int spe;   /* minibatches per epoch, fixed so that the IHT phases are exact */
     long step; /* minibatches so far */
     double noise;  /* --input-noise sigma (0 = off) */
+    double gain, offset; /* --input-gain, --input-offset (0 = off) */
     uint64_t seed; /* of the noise draws */
 } run;
 
@@ -177,6 +178,8 @@ static int prepare_model(run *r, const kml_emi_config *ec, const kml_data *data,
                  r->iht_scratch);
     kml_rng_seed(&r->rng, tc->seed ^ 0x454d492d524e4eull); /* "EMI-RNN": the minibatch order */
     r->noise = tc->input_noise;
+    r->gain = tc->input_gain;
+    r->offset = tc->input_offset;
     r->seed = tc->seed;
     return 0;
 }
@@ -197,6 +200,8 @@ static double train_epoch(run *r, const kml_train_qat *qat, int fq, kml_emi_loss
         if (hi > lo) {
             memcpy(r->batch_rows, r->active + lo, (size_t)(hi - lo) * sizeof(int));
             kml_emi_gather(&r->fb, r->batch_rows, hi - lo, mode, &r->work, r->y);
+            if (r->gain > 0 || r->offset > 0)
+                kml_input_jitter(r->work.X, W, hi - lo, r->m.cfg.D, r->gain, r->offset, r->seed, r->step);
             if (r->noise > 0)
                 kml_input_noise(r->work.X, (size_t)W * (hi - lo) * r->m.cfg.D, r->noise, r->seed, r->step);
             memset(r->g.block, 0, r->g.n_params * sizeof(float));

@@ -9,7 +9,7 @@
 
 #include "kiloml/error.h"
 
-#define KML_STATE_FP 30
+#define KML_STATE_FP 32
 
 typedef struct kml_train_state {
     int64_t fp[KML_STATE_FP];   /* fingerprint of the run configuration; must match to resume */

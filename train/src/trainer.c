@@ -428,6 +428,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         fp[26] = r.soft ? soft_hash(r.soft, (size_t)r.fit.n * C) : 0;
         memcpy(fp + 27, dd, sizeof dd);
         fp[29] = tc->init_from ? start_hash(&r.m) : 0;
+        double dj[2] = {tc->input_gain, tc->input_offset};
+        memcpy(fp + 30, dj, sizeof dj);
         memcpy(st.fp, fp, sizeof fp);
     }
     st.order = order; st.n_order = (size_t)r.fit.n;
@@ -473,6 +475,8 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         for (long k = 0; k < per_epoch; k++, step++) {
             int s0 = (int)(k * B), b = r.fit.n - s0 < B ? r.fit.n - s0 : B;
             gather(&r.fit, order + s0, b, &w);
+            if (tc->input_gain > 0 || tc->input_offset > 0)
+                kml_input_jitter(w.X, T, b, r.fit.F, tc->input_gain, tc->input_offset, tc->seed, step);
             if (tc->input_noise > 0) kml_input_noise(w.X, (size_t)T * b * r.fit.F, tc->input_noise, tc->seed, step);
             int fq = tc->qat.fake && e >= tc->qat.start_epoch; /* QAT: forward/backward on rounded weights */
             if (fq) tc->qat.fake(&r.m, tc->qat.ctx);

@@ -93,6 +93,9 @@ typedef struct kml_train_config {
     const kml_model *init_from;
     double input_noise;       /* > 0: each training minibatch's (normalised) inputs get N(0, input_noise²)
                                * noise, drawn from (seed, step) alone (so --resume repeats it); 0 = off */
+    double input_gain;        /* > 0: each training series' (normalised) feature f is scaled by 1 + N(0, input_gain²) */
+    double input_offset;      /* > 0: ... and shifted by N(0, input_offset²), one draw per series and feature for
+                               * all its steps (kml_input_jitter); both drawn from (seed, step) alone; 0 = off */
     int log_test;             /* 1: the CSV also gets the test accuracy of every epoch's model (monitoring
                                * only: selection stays on validation; off by default) */
     kml_checkpoint_fn checkpoint;
