@@ -30,14 +30,15 @@
  *   a + b int32 Q q_a, biases b_h, b_g int16 Q q_a
  *   z, c and the constants σ(·) int16 Q q_g (1.0 = 2^q_g, so q_g <= 14)
  *   V    int8/int16 Q V.q (dense); v int32 and the logits int32 in Q (q_h + V.q)
- * Only the clip forms exist in integer form (clip-and-shift, exact): quantTanh clip(x, −1, 1),
- * quantSigm clip((x + 1)/2, 0, 1) and hardSigm clip(x/4 + 1/2, 0, 1) (the logistic's slope at 0),
- * each usable as σ_g or σ_h.
+ * Integer nonlinearities, each usable as σ_g or σ_h: the clip forms (clip-and-shift, exact) quantTanh
+ * clip(x, −1, 1), quantSigm clip((x + 1)/2, 0, 1) and hardSigm clip(x/4 + 1/2, 0, 1) (the logistic's
+ * slope at 0), and tanh and the sigmoid themselves by a 97-entry table with linear interpolation
+ * (kml_tanh_q / kml_sigm_q, within 4e-4; for models trained with the smooth forms).
  * Shifts derived (each must lie in [0, 30], checked by kml_rnn_validate_q):
  *   full W: q_x + W.q − q_a;  low rank: q_x + A.q − q_mid, then q_mid + B.q − q_a (same for U, h)
  *   h update: z·h and σ(β)·h by q_g; coef·c and σ(α)·c by 2·q_g − q_h.
  * Each projected term is clamped to ±2^28 before the sum (exact while q_a <= 26: beyond that
- * the clip nonlinearities saturate anyway).
+ * the clip nonlinearities saturate anyway; tanh / sigmoid are within 4e-4 of 1 there up to q_a 25).
  *
  * RAM: state = H elements, scratch = D + rW + rU + H elements (int16 or float); the model
  * descriptor itself is RAM on AVR (KML_DESC_IN_RAM). Weights are in flash.
