@@ -267,23 +267,18 @@ static void test_quantize_fastrnn_8(void **state)
     run_quantize_agreement(KML_CELL_FASTRNN, 0, 5, 8);
 }
 
-/* A FastGRNN trained with the hardSigm gate keeps it in integer form: the quantized model's gate is
- * KML_ACT_HARDSIGM, it agrees with the float model (>= 95 %, run_quantize_agreement), and the .q.kml
- * round trip keeps it; a /quant gate_nl that is no integer nonlinearity (relu) is refused by name. Every
- * float form maps to its own integer form (tanh and the sigmoid by table). */
-static void test_hardsigm_gate(void **state)
+/* A FastGRNN made with the nonlinearities (gate, update) is quantized with the integer forms (ag, au),
+ * agrees with the float model (>= 95 %, run_quantize_agreement), and the .q.kml round trip keeps them
+ * and the predictions; then a /quant gate_nl that is no integer nonlinearity (relu) is refused by name. */
+static void quantize_keeps_nonlinearities(kml_nonlin gate, kml_nonlin update, uint8_t ag, uint8_t au)
 {
-    (void)state;
-    assert_int_equal(kml_qact_for(KML_NL_HARDSIGM), KML_ACT_HARDSIGM);
-    assert_int_equal(kml_qact_for(KML_NL_QUANTSIGM), KML_ACT_QUANTSIGM);
-    assert_int_equal(kml_qact_for(KML_NL_SIGMOID), KML_ACT_SIGMOID);
-    assert_int_equal(kml_qact_for(KML_NL_TANH), KML_ACT_TANH);
-    assert_int_equal(kml_qact_for(KML_NL_QUANTTANH), KML_ACT_QUANTTANH);
-    g_gate = KML_NL_HARDSIGM;
+    g_gate = gate;
+    g_update = update;
     run_quantize_agreement(KML_CELL_FASTGRNN, 3, 4, 8);
     kml_model m;
     make_model(&m, KML_CELL_FASTGRNN, 6, 16, 3, 3, 0, 5);
     g_gate = KML_NL_QUANTSIGM;
+    g_update = KML_NL_QUANTTANH;
     kml_dataset train;
     make_data(&m, 150, 12, 400, &train);
     kml_quant_opts o;
@@ -293,13 +288,13 @@ static void test_hardsigm_gate(void **state)
     kml_quant_report rep;
     kml_error err;
     assert_int_equal(kml_quantize(&m, &train, &o, &qm, &rep, &err), 0);
-    assert_int_equal(qm.q.gate_nl, KML_ACT_HARDSIGM);
-    assert_int_equal(qm.q.update_nl, KML_ACT_QUANTTANH);
-    char path[] = "test_quant_hsig.kml";
+    assert_int_equal(qm.q.gate_nl, ag);
+    assert_int_equal(qm.q.update_nl, au);
+    char path[] = "test_quant_nl.kml";
     assert_int_equal(kml_model_file_write(path, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
     assert_int_equal(kml_qmodel_read(path, &back, &err), 0);
-    assert_int_equal(back.q.gate_nl, KML_ACT_HARDSIGM);
-    assert_int_equal(back.q.update_nl, KML_ACT_QUANTTANH);
+    assert_int_equal(back.q.gate_nl, ag);
+    assert_int_equal(back.q.update_nl, au);
     int32_t *p1 = malloc(train.n * sizeof(int32_t)), *p2 = malloc(train.n * sizeof(int32_t));
     assert_int_equal(kml_qmodel_predict(&qm, &train, p1, &err), 0);
     assert_int_equal(kml_qmodel_predict(&back, &train, p2, &err), 0);
@@ -321,41 +316,28 @@ static void test_hardsigm_gate(void **state)
     kml_model_free(&m);
 }
 
-/* A FastGRNN and a FastRNN trained with the sigmoid gate and the tanh candidate keep them in integer form,
- * computed by deploy's table (kml_tanh_q / kml_sigm_q): the integer model agrees with the float one on
- * >= 95 % of the test series at 8 bits (run_quantize_agreement), and the .q.kml file keeps the names. */
+/* Every float nonlinearity but relu maps to its own integer form (tanh and the sigmoid by table); a FastGRNN
+ * trained with the hardSigm gate keeps it (quantize_keeps_nonlinearities). */
+static void test_hardsigm_gate(void **state)
+{
+    (void)state;
+    assert_int_equal(kml_qact_for(KML_NL_HARDSIGM), KML_ACT_HARDSIGM);
+    assert_int_equal(kml_qact_for(KML_NL_QUANTSIGM), KML_ACT_QUANTSIGM);
+    assert_int_equal(kml_qact_for(KML_NL_SIGMOID), KML_ACT_SIGMOID);
+    assert_int_equal(kml_qact_for(KML_NL_TANH), KML_ACT_TANH);
+    assert_int_equal(kml_qact_for(KML_NL_QUANTTANH), KML_ACT_QUANTTANH);
+    quantize_keeps_nonlinearities(KML_NL_HARDSIGM, KML_NL_QUANTTANH, KML_ACT_HARDSIGM, KML_ACT_QUANTTANH);
+}
+
+/* FastGRNN and FastRNN models trained with the sigmoid gate and the tanh candidate keep them in integer form,
+ * computed by deploy's table (kml_tanh_q / kml_sigm_q): >= 95 % agreement at 8 bits, names kept in the file. */
 static void test_smooth_by_table(void **state)
 {
     (void)state;
-    g_gate = KML_NL_SIGMOID;
+    quantize_keeps_nonlinearities(KML_NL_SIGMOID, KML_NL_TANH, KML_ACT_SIGMOID, KML_ACT_TANH);
     g_update = KML_NL_TANH;
-    run_quantize_agreement(KML_CELL_FASTGRNN, 3, 4, 8);
     run_quantize_agreement(KML_CELL_FASTRNN, 0, 0, 8);
-    kml_model m;
-    make_model(&m, KML_CELL_FASTGRNN, 6, 16, 3, 3, 0, 5);
-    g_gate = KML_NL_QUANTSIGM;
     g_update = KML_NL_QUANTTANH;
-    kml_dataset train;
-    make_data(&m, 150, 12, 400, &train);
-    kml_quant_opts o;
-    kml_quant_opts_init(&o);
-    o.search = 0;
-    kml_qmodel qm, back;
-    kml_quant_report rep;
-    kml_error err;
-    assert_int_equal(kml_quantize(&m, &train, &o, &qm, &rep, &err), 0);
-    assert_int_equal(qm.q.gate_nl, KML_ACT_SIGMOID);
-    assert_int_equal(qm.q.update_nl, KML_ACT_TANH);
-    char path[] = "test_quant_smooth.kml";
-    assert_int_equal(kml_model_file_write(path, &m, NULL, kml_qmodel_file_extra, &qm, &err), 0);
-    assert_int_equal(kml_qmodel_read(path, &back, &err), 0);
-    assert_int_equal(back.q.gate_nl, KML_ACT_SIGMOID);
-    assert_int_equal(back.q.update_nl, KML_ACT_TANH);
-    kml_qmodel_free(&back);
-    unlink(path);
-    kml_qmodel_free(&qm);
-    free_data(&train);
-    kml_model_free(&m);
 }
 
 /* Budget between the all-8 and the all-16 sizes: the pick fits; an impossible budget is an error. */
