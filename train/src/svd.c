@@ -6,10 +6,9 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* w: rows × cols (row-major), cols ≤ rows; on return the columns of w are orthogonal and
- * vt (cols × cols, row-major, starts as I) holds the rotations: A·V = W. */
+ * vm (cols × cols, row-major, starts as I) holds the rotations: A·V = W. -1 if a value is not finite. */
 static int jacobi(double *w, int rows, int cols, double *vm)
 {
     for (int i = 0; i < cols; i++)

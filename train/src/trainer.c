@@ -262,26 +262,25 @@ static int validate(const kml_train_config *tc, const kml_data *data, kml_error 
     return 0;
 }
 
-/* FNV-1a of the teacher's logits: part of the training-state fingerprint */
-static int64_t soft_hash(const float *v, size_t n)
+/* FNV-1a over the bytes of n floats, continuing from h (v may be NULL when n is 0) */
+static uint64_t fnv1a(uint64_t h, const float *v, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
     const unsigned char *b = (const unsigned char *)v;
     for (size_t i = 0; v && i < n * sizeof(float); i++) h = (h ^ b[i]) * 1099511628211ull;
-    return (int64_t)(h >> 1);
+    return h;
 }
+#define FNV1A_START 1469598103934665603ull
 
-/* FNV-1a of a run's starting parameters and normalisation: part of the fingerprint with --init-from */
+/* The teacher's logits: part of the training-state fingerprint */
+static int64_t soft_hash(const float *v, size_t n) { return (int64_t)(fnv1a(FNV1A_START, v, n) >> 1); }
+
+/* A run's starting parameters and normalisation: part of the fingerprint with --init-from */
 static int64_t start_hash(const kml_model *m)
 {
-    uint64_t h = 1469598103934665603ull;
-    const float *parts[3] = {m->block, m->norm.mean, m->norm.std};
     const size_t nn = (size_t)(m->norm.mode == KML_NORM_PER_STEP ? m->norm.T : 1) * m->norm.F;
-    const size_t lens[3] = {m->n_params, m->norm.mean ? nn : 0, m->norm.std ? nn : 0};
-    for (int k = 0; k < 3; k++) {
-        const unsigned char *b = (const unsigned char *)parts[k];
-        for (size_t i = 0; i < lens[k] * sizeof(float); i++) h = (h ^ b[i]) * 1099511628211ull;
-    }
+    uint64_t h = fnv1a(FNV1A_START, m->block, m->n_params);
+    h = fnv1a(h, m->norm.mean, m->norm.mean ? nn : 0);
+    h = fnv1a(h, m->norm.std, m->norm.std ? nn : 0);
     return (int64_t)(h >> 1);
 }
 
@@ -319,7 +318,7 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
         if (kml_predict_logits(tc->teacher, &r.fit, r.soft, err)) goto done;
     }
 
-    /* the model, with its normalisation fitted on the fit split only */
+    /* the model, with its normalisation fitted on the fit split only (or taken from --init-from's model) */
     kml_model_config mc = tc->model;
     mc.D = r.fit.F;
     mc.C = data->C;

@@ -115,7 +115,7 @@ static inline int16_t kml_hard_sigm_q(int32_t x, uint8_t qa, uint8_t qg)
  * tanh on [0, 6] at steps of 1/16 (Q15, kml_tanh_tab.c, in flash) and linear interpolation between
  * its entries: |error| < 4e-4 before the result's own rounding to Q q_g (the interpolation's h²/8·max|tanh''|
  * = 3.8e-4), tanh(6) = 1 - 1.2e-5 beyond. The sigmoid is the same table through
- * σ(x) = (1 + tanh(x / 2)) / 2, so it is exact to half that. */
+ * σ(x) = (1 + tanh(x / 2)) / 2, so its error is half that. */
 #define KML_TANH_TAB_N 97
 extern const int16_t kml_tanh_tab_q15[KML_TANH_TAB_N] KML_FLASH;
 
