@@ -19,7 +19,7 @@
 #include "train_qat.h"
 
 enum {
-    O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
+    O_WINDOW = 2000, O_STRIDE, O_NEG, O_K, O_ROUNDS, O_FRAC, O_STOP_ROUND, O_CELL, O_HIDDEN, O_RANKW, O_RANKU, O_GATE, O_UPD,
     O_DENW, O_DENU, O_EPOCHS, O_BATCH, O_LR, O_SEED, O_THREADS, O_JSON, O_QUIET, O_VALFRAC, O_VALGROUPS,
     O_OPT, O_THRESH, O_HELP, O_VALBYGROUP, O_CLIP, O_NORM, O_DECAY, O_INTEGER, O_BITS, O_WD, O_NOISE, O_GAIN, O_OFFSET, O_QAT, O_QATEP,
     O_QATBITS
@@ -42,6 +42,9 @@ static const char train_help[] =
     "  --k K                 minimum run of instances that decides a bag (default 2)\n"
     "  --rounds R            relabelling rounds (default 4)\n"
     "  --frac-emi F          fraction of the rounds trained with the every-step loss (default 0.5)\n"
+    "  --stop-after-round N  end after round N of the schedule (lr decay and MI/EMI phases stay those of\n"
+    "                        --rounds) and write that round's kept model: a truncated run, for checking a\n"
+    "                        long recipe's first rounds against a recorded run (bench/paper --quick)\n"
     "  --val-frac F          validation fraction carved from the training split (default 0.1)\n"
     "  --val-by-group        carve the validation split as whole groups (needs --group, e.g. subject)\n"
     "  --val-groups LIST     instead: the test series whose --group id is in LIST (e.g. 5,6) are the\n"
@@ -186,6 +189,7 @@ static int emi_train(int argc, char **argv)
         {"negative-class", required_argument, NULL, O_NEG},
         {"k", required_argument, NULL, O_K},
         {"rounds", required_argument, NULL, O_ROUNDS},
+        {"stop-after-round", required_argument, NULL, O_STOP_ROUND},
         {"frac-emi", required_argument, NULL, O_FRAC},
         {"cell", required_argument, NULL, O_CELL},
         {"hidden", required_argument, NULL, O_HIDDEN},
@@ -254,6 +258,7 @@ static int emi_train(int argc, char **argv)
         case O_K: bad = parse_int("--k", optarg, 1, 255, &ec.k); break;
         case O_ROUNDS: bad = parse_int("--rounds", optarg, 1, 64, &ec.rounds); break;
         case O_FRAC: bad = parse_double("--frac-emi", optarg, 0, 1, &ec.frac_emi); break;
+        case O_STOP_ROUND: bad = parse_int("--stop-after-round", optarg, 1, 64, &ec.stop_after_round); break;
         case O_CELL:
             if (kml_cell_parse(optarg, &tc->model.cell) != 0) {
                 fprintf(stderr, "kiloml: --cell expects fastrnn, fastgrnn, rnn, gru or lstm, got '%s'\n", optarg);
@@ -405,16 +410,17 @@ static int emi_train(int argc, char **argv)
         cJSON_AddStringToObject(o, "negative_class", neg_name(ec.negative, nb, sizeof nb));
         cJSON_AddNumberToObject(o, "rounds", ec.rounds);
         cJSON_AddNumberToObject(o, "mi_rounds", sum.mi_rounds);
+        if (sum.rounds_run < ec.rounds) cJSON_AddNumberToObject(o, "stopped_after_round", sum.rounds_run);
         cJSON_AddNumberToObject(o, "epochs", sum.train.epochs);
         cJSON_AddNumberToObject(o, "best_epoch", sum.train.best_epoch);
         cJSON_AddNumberToObject(o, "val_bag_accuracy", sum.train.val_accuracy);
         cJSON_AddNumberToObject(o, "test_bag_accuracy", sum.train.test_accuracy);
         cJSON *rl = cJSON_AddArrayToObject(o, "relabelled_bags");
-        for (int i = 0; i + 1 < ec.rounds && i < 64; i++) cJSON_AddItemToArray(rl, cJSON_CreateNumber(sum.relabelled[i]));
+        for (int i = 0; i + 1 < sum.rounds_run && i < 64; i++) cJSON_AddItemToArray(rl, cJSON_CreateNumber(sum.relabelled[i]));
         cJSON *rv = cJSON_AddArrayToObject(o, "round_val_bag_accuracy");
         cJSON *rt = cJSON_AddArrayToObject(o, "round_test_bag_accuracy");
         cJSON *ra = cJSON_AddArrayToObject(o, "round_active_instances");
-        for (int i = 0; i < ec.rounds && i < 64; i++) {
+        for (int i = 0; i < sum.rounds_run && i < 64; i++) {
             cJSON_AddItemToArray(rv, cJSON_CreateNumber(sum.round_val_accuracy[i]));
             cJSON_AddItemToArray(rt, cJSON_CreateNumber(sum.round_test_accuracy[i]));
             cJSON_AddItemToArray(ra, cJSON_CreateNumber(sum.round_active[i]));
@@ -432,6 +438,7 @@ static int emi_train(int argc, char **argv)
         printf("EMI-RNN %s H=%d: window %d stride %d k %d negative %s, %d rounds (%d MI, %d EMI)\n",
                kml_cell_name(m.cfg.cell), m.cfg.H, ec.window, ec.stride, ec.k, neg_name(ec.negative, nb, sizeof nb),
                ec.rounds, sum.mi_rounds, ec.rounds - sum.mi_rounds);
+        if (sum.rounds_run < ec.rounds) printf("stopped after round %d of %d\n", sum.rounds_run, ec.rounds);
         printf("validation bag accuracy %.2f %%, test bag accuracy %.2f %% (last step, no early exit)\n",
                100 * sum.train.val_accuracy, 100 * sum.train.test_accuracy);
         kml_cli_qat_print(stdout, &qat, &m);

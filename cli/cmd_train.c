@@ -68,12 +68,16 @@ static const char usage[] =
     "  --quiet               no progress on stderr\n"
     "  --resume              continue a stopped run from MODEL.kml.state (written after every epoch,\n"
     "                        removed when the run completes); give the same data and options again\n"
+    "  --stop-after-epoch N  stop after epoch N of the schedule (lr decay, IHT and QAT phases stay those\n"
+    "                        of --epochs), keeping MODEL.kml.state: --resume continues the run. For\n"
+    "                        time-sliced runs, and for checking a long recipe's first epochs against a\n"
+    "                        recorded run's log (bench/paper --quick)\n"
     KML_QAT_HELP "\n" KML_DATA_HELP;
 
 enum {
     O_CELL = 1, O_HIDDEN, O_RANK_W, O_RANK_U, O_GATE, O_UPDATE, O_DW, O_DU, O_EPOCHS, O_BATCH, O_LR, O_OPT,
     O_CLIP, O_DECAY, O_WD, O_VAL, O_SEED, O_THREADS, O_NORM, O_LOG, O_JSON, O_QUIET, O_RESUME, O_HELP,
-    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE, O_TEACHER, O_DISTILL, O_TEMP, O_INIT_FROM, O_INPUT_GAIN, O_INPUT_OFFSET
+    O_QAT, O_QAT_EPOCHS, O_QAT_BITS, O_SPFMT, O_LOG_TEST, O_QAT_PWL, O_BPTT_CLIP, O_INPUT_NOISE, O_TEACHER, O_DISTILL, O_TEMP, O_INIT_FROM, O_INPUT_GAIN, O_INPUT_OFFSET, O_STOP_AFTER
 };
 
 static int parse_double(const char *name, const char *arg, double lo, double hi, int lo_open, double *out,
@@ -134,6 +138,7 @@ int kml_cmd_train(int argc, char **argv)
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
         {"resume", no_argument, NULL, O_RESUME},
+        {"stop-after-epoch", required_argument, NULL, O_STOP_AFTER},
         {"help", no_argument, NULL, O_HELP},
         {"qat", no_argument, NULL, O_QAT},
         {"qat-epochs", required_argument, NULL, O_QAT_EPOCHS},
@@ -227,6 +232,10 @@ int kml_cmd_train(int argc, char **argv)
         case O_JSON: json = 1; break;
         case O_QUIET: tc.progress = 0; break;
         case O_RESUME: tc.resume = 1; break;
+        case O_STOP_AFTER:
+            if (kml_arg_long("stop-after-epoch", optarg, 1, 1000000, &v, &err)) goto bad;
+            tc.stop_after = (int)v;
+            break;
         case O_HELP: fputs(usage, stdout); return 0;
         case O_QAT: qat.on = 1; break;
         case O_QAT_PWL:
@@ -334,6 +343,26 @@ int kml_cmd_train(int argc, char **argv)
         rc = -1;
     }
     kml_data_free(&data);
+    if (rc == KML_TRAIN_STOPPED) { /* --stop-after-epoch: no model yet, the state holds the run */
+        if (json) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "stopped_after_epoch", tc.stop_after);
+            cJSON_AddNumberToObject(o, "epochs", tc.epochs);
+            cJSON_AddStringToObject(o, "state", state_path);
+            cJSON_AddStringToObject(o, "log", log_path);
+            char *txt = cJSON_PrintUnformatted(o);
+            if (txt) puts(txt);
+            free(txt);
+            cJSON_Delete(o);
+        } else {
+            printf("stopped after epoch %d of %d: continue with the same command and --resume (state %s, log %s)\n",
+                   tc.stop_after, tc.epochs, state_path, log_path);
+        }
+        kml_cli_qat_free(&qat);
+        free(default_log);
+        free(state_path);
+        return 0;
+    }
     if (rc == 0 && kml_model_file_write(out_path, &m, &s, qat.have_q ? kml_qmodel_file_extra : NULL,
                                         qat.have_q ? &qat.qm : NULL, &err)) {
         kml_model_free(&m);

@@ -162,6 +162,41 @@ static void train_then_eval(void **state)
     assert_non_null(strstr(txt, "k 3"));
 }
 
+/* --stop-after-round: the JSON says where the run stopped and its round arrays are the whole run's
+ * first entries */
+static void stop_after_round(void **state)
+{
+    (void)state;
+    const char *args = "emi train " DATA " --window 10 --stride 5 --negative-class 0 --rounds 3 --epochs 2 "
+                       "--hidden 4 --batch 50 --threads 1 --quiet --json -o " DIR "/r.kml";
+    char cmd[512];
+    assert_int_equal(run(args), 0);
+    cJSON *full = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(full);
+    assert_null(cJSON_GetObjectItemCaseSensitive(full, "stopped_after_round"));
+    snprintf(cmd, sizeof cmd, "%s --stop-after-round 2", args);
+    assert_int_equal(run(cmd), 0);
+    cJSON *part = cJSON_Parse(slurp("out.txt"));
+    assert_non_null(part);
+    assert_int_equal((int)num(part, "stopped_after_round"), 2);
+    assert_int_equal((int)num(part, "rounds"), 3);
+    const char *arrays[] = {"round_val_bag_accuracy", "round_test_bag_accuracy", "round_active_instances"};
+    for (int k = 0; k < 3; k++) {
+        const cJSON *f = cJSON_GetObjectItemCaseSensitive(full, arrays[k]),
+                    *p = cJSON_GetObjectItemCaseSensitive(part, arrays[k]);
+        assert_int_equal(cJSON_GetArraySize(f), 3);
+        assert_int_equal(cJSON_GetArraySize(p), 2);
+        for (int i = 0; i < 2; i++)
+            assert_true(cJSON_GetArrayItem(f, i)->valuedouble == cJSON_GetArrayItem(p, i)->valuedouble);
+    }
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(part, "relabelled_bags")), 1);
+    cJSON_Delete(full);
+    cJSON_Delete(part);
+    snprintf(cmd, sizeof cmd, "%s --stop-after-round 0", args);
+    assert_int_equal(run(cmd), 2);
+    assert_non_null(strstr(slurp("err.txt"), "--stop-after-round"));
+}
+
 /* validation from the test file's groups (DSA-19's 4-2-2 split): train and eval leave group 3
  * out of the test set alike */
 static void validation_groups(void **state)
@@ -353,6 +388,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(negative_class_required),
         cmocka_unit_test(train_then_eval),
+        cmocka_unit_test(stop_after_round),
         cmocka_unit_test(validation_groups),
         cmocka_unit_test(integer_path),
         cmocka_unit_test(quantized_file_keeps_emi),

@@ -214,6 +214,49 @@ static void input_noise_applied_and_deterministic(void **state)
     kml_data_free(&d);
 }
 
+/* stop_after_round: the first rounds of a longer schedule, figure for figure those of the whole run
+ * (the lr decay and the MI/EMI plan stay the whole run's: a 2-round run is another model). */
+static void stop_after_round_is_the_runs_beginning(void **state)
+{
+    (void)state;
+    kml_data d;
+    make_data(&d);
+    kml_emi_config ec;
+    config(&ec, KML_EMI_NO_NEGATIVE);
+    ec.rounds = 3;
+    ec.frac_emi = 0.5;
+    ec.train.epochs = 2;
+    kml_model full, part, two;
+    kml_emi_summary sf, sp, s2;
+    kml_error err = {0};
+    assert_int_equal(kml_emi_train(&ec, &d, &full, &sf, &err), 0);
+    assert_int_equal(sf.rounds_run, 3);
+    ec.stop_after_round = 2;
+    assert_int_equal(kml_emi_train(&ec, &d, &part, &sp, &err), 0);
+    assert_int_equal(sp.rounds, 3);
+    assert_int_equal(sp.rounds_run, 2);
+    assert_int_equal(sp.mi_rounds, sf.mi_rounds);
+    assert_int_equal(sp.train.epochs, 4);
+    for (int i = 0; i < 2; i++) {
+        assert_true(sp.round_val_accuracy[i] == sf.round_val_accuracy[i]);
+        assert_true(sp.round_test_accuracy[i] == sf.round_test_accuracy[i]);
+        assert_int_equal(sp.round_active[i], sf.round_active[i]);
+    }
+    assert_int_equal(sp.relabelled[0], sf.relabelled[0]);
+    ec.stop_after_round = 0;
+    ec.rounds = 2;
+    assert_int_equal(kml_emi_train(&ec, &d, &two, &s2, &err), 0);
+    assert_int_equal(part.n_params, two.n_params);
+    assert_true(memcmp(part.block, two.block, part.n_params * sizeof(float)) != 0);
+    kml_model_free(&two);
+    ec.stop_after_round = -1;
+    assert_int_equal(kml_emi_train(&ec, &d, &two, &s2, &err), -1);
+    assert_non_null(strstr(err.msg, "--stop-after-round"));
+    kml_model_free(&full);
+    kml_model_free(&part);
+    kml_data_free(&d);
+}
+
 static void bad_configurations(void **state)
 {
     (void)state;
@@ -250,6 +293,7 @@ int main(void)
         cmocka_unit_test(learns_without_negative_class),
         cmocka_unit_test(weight_decay_shrinks_weights),
         cmocka_unit_test(input_noise_applied_and_deterministic),
+        cmocka_unit_test(stop_after_round_is_the_runs_beginning),
         cmocka_unit_test(bad_configurations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -469,6 +469,96 @@ static void resume_matches_unbroken_run(void **state)
     kml_data_free(&d);
 }
 
+/* The deterministic columns of a CSV log (epoch .. grad_norm_max: the first 12; the last two are
+ * wall-clock figures), one string per data line, at most n lines; returns the line count. */
+static int log_lines(FILE *f, char out[][256], int n)
+{
+    char line[512];
+    int k = 0;
+    rewind(f);
+    if (!fgets(line, sizeof line, f)) return 0; /* header */
+    while (k < n && fgets(line, sizeof line, f)) {
+        char *c = line;
+        for (int commas = 0; *c && commas < 12; c++) commas += *c == ',';
+        size_t len = (size_t)(c - line);
+        if (len >= 256) len = 255;
+        memcpy(out[k], line, len);
+        out[k][len] = '\0';
+        k++;
+    }
+    return k;
+}
+
+/* stop_after: the run ends after that epoch with KML_TRAIN_STOPPED and no model, its log holds exactly
+ * the unbroken run's first epochs (same schedule: lr decay and IHT phases of the full --epochs), and a
+ * resume ends with the unbroken run's model. Without a state file it is refused; at the last epoch it
+ * is a normal run. */
+static void stop_after_epoch_then_resume(void **state)
+{
+    (void)state;
+    kml_rng r;
+    kml_rng_seed(&r, 12);
+    kml_data d;
+    make_varlen(&d, 300, &r);
+    kml_train_config tc;
+    small_config(&tc);
+    tc.epochs = 6;
+    tc.density_w = 0.5;
+    kml_model a, b;
+    kml_train_summary sa, sb;
+    kml_error err = {{0}};
+    FILE *full = tmpfile(), *part = tmpfile();
+    assert_non_null(full);
+    assert_non_null(part);
+    tc.log = full;
+    if (kml_train(&tc, &d, &a, &sa, &err)) fail_msg("%s", err.msg);
+
+    const char *st = DIR "/tr_stop.state";
+    remove(st);
+    tc.stop_after = 2;
+    assert_int_equal(kml_train(&tc, &d, &b, &sb, &err), -1); /* no state file to continue from */
+    assert_non_null(strstr(err.msg, "state file"));
+    tc.state_path = st;
+    tc.log = part;
+    b.block = (float *)&b;
+    int rc = kml_train(&tc, &d, &b, &sb, &err);
+    assert_int_equal(rc, KML_TRAIN_STOPPED);
+    assert_null(b.block); /* no model (nothing for the caller to free) */
+    FILE *sf = fopen(st, "rb");
+    assert_non_null(sf);
+    fclose(sf);
+    static char lf[6][256], lp[6][256];
+    assert_int_equal(log_lines(full, lf, 6), 6);
+    assert_int_equal(log_lines(part, lp, 6), 2);
+    assert_string_equal(lf[0], lp[0]);
+    assert_string_equal(lf[1], lp[1]);
+    assert_true(strncmp(lp[1], "2,", 2) == 0);
+
+    /* resumed to the end: the unbroken run's model and the rest of its log */
+    tc.stop_after = 0;
+    tc.resume = 1;
+    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(a.block, b.block, a.n_params * sizeof(float));
+    assert_int_equal(sa.best_epoch, sb.best_epoch);
+    assert_int_equal(log_lines(part, lp, 6), 6);
+    for (int i = 0; i < 6; i++) assert_string_equal(lf[i], lp[i]);
+    kml_model_free(&b);
+
+    /* stop_after at the last epoch: nothing to stop, a normal run */
+    remove(st);
+    tc.resume = 0;
+    tc.stop_after = tc.epochs;
+    tc.log = NULL;
+    if (kml_train(&tc, &d, &b, &sb, &err)) fail_msg("%s", err.msg);
+    assert_memory_equal(a.block, b.block, a.n_params * sizeof(float));
+    kml_model_free(&b);
+    remove(st);
+    fclose(full);
+    fclose(part);
+    kml_model_free(&a);
+    kml_data_free(&d);
+}
+
 /* --input-noise: the noise changes the model (so it is applied), the same options give the same bytes,
  * a run broken after epoch 2 and resumed ends as the unbroken one (the draws depend on seed and step
  * only), and a state written with another noise is refused. */
@@ -690,6 +780,7 @@ int main(void)
         cmocka_unit_test(checkpoint_and_log),
         cmocka_unit_test(qat_switches_to_pwl_in_its_phase),
         cmocka_unit_test(resume_matches_unbroken_run),
+        cmocka_unit_test(stop_after_epoch_then_resume),
         cmocka_unit_test(input_noise_applied_deterministic_resumable),
         cmocka_unit_test(distillation_from_a_teacher),
         cmocka_unit_test(init_from_a_trained_model),

@@ -84,6 +84,8 @@ static int check_config(const kml_emi_config *ec, const kml_data *data, kml_erro
     if (ec->k < 1) return kml_error_set(err, "EMI: --k must be >= 1 (got %d)", ec->k);
     if (ec->rounds < 1 || ec->rounds > 64)
         return kml_error_set(err, "EMI: --rounds must be in 1..64 (got %d)", ec->rounds);
+    if (ec->stop_after_round < 0)
+        return kml_error_set(err, "EMI: --stop-after-round must be at least 1 (got %d)", ec->stop_after_round);
     if (!(ec->frac_emi >= 0.0 && ec->frac_emi <= 1.0))
         return kml_error_set(err, "EMI: --frac-emi must be in [0, 1] (got %g)", ec->frac_emi);
     if (ec->negative == KML_EMI_NEGATIVE_UNSET)
@@ -237,7 +239,8 @@ static int run_rounds(run *r, const kml_emi_config *ec, kml_emi_summary *sum, km
     const int total_epochs = tc->epochs * ec->rounds;
     sum->rounds = ec->rounds;
     sum->mi_rounds = (int)floor(ec->rounds * (1.0 - ec->frac_emi) + 1e-9);
-    for (int round = 0; round < ec->rounds; round++) {
+    sum->rounds_run = ec->stop_after_round > 0 && ec->stop_after_round < ec->rounds ? ec->stop_after_round : ec->rounds;
+    for (int round = 0; round < sum->rounds_run; round++) {
         kml_emi_loss_mode mode = round < sum->mi_rounds ? KML_EMI_LOSS_LAST : KML_EMI_LOSS_EVERY;
         double best_acc = -1;
         int active = 0;
@@ -274,7 +277,7 @@ static int run_rounds(run *r, const kml_emi_config *ec, kml_emi_summary *sum, km
             if (r->tb.n_bags > 0 && (sum->round_test_accuracy[round] = bag_accuracy(r, ec, &r->tb, NULL, err)) < 0)
                 return -1;
         }
-        if (round + 1 < ec->rounds) {
+        if (round + 1 < sum->rounds_run) {
             double fit_acc = bag_accuracy(r, ec, &r->fb, r->inst_pred, err);
             if (fit_acc < 0) return -1;
             sum->relabelled[round] = kml_emi_relabel(&r->fb, r->inst_pred, ec->k, ec->negative);

@@ -240,6 +240,10 @@ static int validate(const kml_train_config *tc, const kml_data *data, kml_error 
 {
     if (tc->epochs < 1) return kml_error_set(err, "--epochs: expected at least 1, got %d", tc->epochs);
     if (tc->batch < 1) return kml_error_set(err, "--batch: expected at least 1, got %d", tc->batch);
+    if (tc->stop_after < 0)
+        return kml_error_set(err, "--stop-after-epoch: expected at least 1, got %d", tc->stop_after);
+    if (tc->stop_after > 0 && !tc->state_path)
+        return kml_error_set(err, "--stop-after-epoch: needs a training state file to continue from");
     if (!(tc->val_frac >= 0 && tc->val_frac < 1))
         return kml_error_set(err, "--val-frac: expected a fraction in [0, 1), got %g", tc->val_frac);
     if (!(tc->density_w > 0 && tc->density_w <= 1) || !(tc->density_u > 0 && tc->density_u <= 1))
@@ -604,6 +608,13 @@ int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, 
                 kml_progress_end(&pg);
                 goto done;
             }
+        }
+        if (e + 1 == tc->stop_after && e + 1 < tc->epochs) {
+            kml_progress_end(&pg);
+            kml_progress_note(&pg, "stopped after epoch %d of %d; the state is in %s", e + 1, tc->epochs,
+                              tc->state_path);
+            rc = KML_TRAIN_STOPPED;
+            goto done;
         }
     }
     kml_progress_end(&pg);

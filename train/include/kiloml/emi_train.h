@@ -124,6 +124,10 @@ typedef struct kml_emi_config {
     int negative;      /* class id, or KML_EMI_NO_NEGATIVE; no default: the caller must choose */
     int rounds;        /* default 4 */
     double frac_emi;   /* default 0.5 */
+    /* > 0: end after this many rounds of the schedule (the lr decay and the MI/EMI phase plan stay
+     * those of `rounds`); the result is that round's kept checkpoint: a truncated run, for checking
+     * a long recipe's first rounds against a recorded run (bench/paper --quick). 0 = every round. */
+    int stop_after_round;
     /* An explicit validation set (e.g. DSA-19's subjects 5-6) instead of carving train->val_frac
      * off the training split; NULL = carve. Not owned. */
     const kml_dataset *val;
@@ -134,6 +138,7 @@ void kml_emi_config_init(kml_emi_config *c);
 typedef struct kml_emi_summary {
     kml_train_summary train;   /* epochs in all, best epoch (of the last round), val/test BAG accuracy */
     int rounds, mi_rounds;
+    int rounds_run;            /* rounds trained: rounds, or stop_after_round if that is fewer */
     int relabelled[64];        /* bags relabelled after each round (first 64 rounds) */
     double round_val_accuracy[64];
     /* test bag accuracy (last step) of each round's kept checkpoint: a diagnostic of what the

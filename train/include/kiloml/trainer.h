@@ -105,12 +105,22 @@ typedef struct kml_train_config {
      * it (same data and options required) and ends with the same model an unbroken run gives. */
     const char *state_path;
     int resume;
+    /* > 0: stop after epoch stop_after (1-based, counted from the start of the schedule; the lr decay,
+     * IHT and QAT phases stay those of `epochs`) and return KML_TRAIN_STOPPED with no model in *out:
+     * the state file (state_path, required) then holds the run, and resume = 1 continues it. An
+     * interrupted-on-purpose run: time-sliced training, and the first epochs of a long recipe checked
+     * against a recorded run (bench/paper --quick). 0 = run every epoch. */
+    int stop_after;
     kml_train_qat qat;         /* quantization-aware last phase (off by default) */
 } kml_train_config;
 
 void kml_train_config_init(kml_train_config *c);
 
-/* Train; on success *out is the best-validation model (caller frees with kml_model_free). */
+/* kml_train's return when tc->stop_after ended the run before its last epoch */
+#define KML_TRAIN_STOPPED 1
+
+/* Train; on success (0) *out is the best-validation model (caller frees with kml_model_free);
+ * KML_TRAIN_STOPPED: stopped by tc->stop_after, *out untouched; -1: error in *err. */
 int kml_train(const kml_train_config *tc, const kml_data *data, kml_model *out, kml_train_summary *sum,
               kml_error *err);
 
