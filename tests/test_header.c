@@ -304,7 +304,19 @@ static void test_integer_header_contents(void **state)
         assert_non_null(sp);
         assert_int_equal(strncmp(sp + 1, "HAR2_", 5), 0);
     }
+    /* clip forms only: the firmware build may leave the tanh / sigmoid tables out */
+    assert_non_null(strstr(s, "#define HAR2_SMOOTH_ACT 0"));
+    assert_null(strstr(s, "#if defined(KML_SMOOTH_ACT)"));
     free(s);
+    /* tanh by table: the header says so and refuses a runtime built without the tables */
+    q.update_nl = KML_ACT_TANH;
+    assert_int_equal(kml_header_write_q(path, &q, &o, &fig, &err), 0);
+    s = slurp(path);
+    assert_non_null(s);
+    assert_non_null(strstr(s, "#define HAR2_SMOOTH_ACT 1"));
+    assert_non_null(strstr(s, "#if defined(KML_SMOOTH_ACT) && !KML_SMOOTH_ACT\n#error"));
+    free(s);
+    q.update_nl = KML_ACT_QUANTTANH;
     /* an invalid integer model is refused with the runtime's reason */
     q.q_g = 15;
     assert_int_equal(kml_header_write_q(path, &q, &o, NULL, &err), -1);

@@ -12,6 +12,14 @@
 #define KML_ARGMAX_ kml_argmax_q32
 #include "kml_rnn_common.h" /* scratch size, reset, init, step entry points, logits, argmax, predict, lin_bytes */
 
+/* KML_SMOOTH_ACT=0 builds the runtime without tanh / sigmoid by table (kml_tanh_q / kml_sigm_q and
+ * their 194-byte table): models with the clip forms only (exported headers say so in <NAME>_SMOOTH_ACT)
+ * then run the unit loops as they were before the table existed, smaller and faster; a model that
+ * needs the table is refused at init (KML_E_NONLIN). */
+#ifndef KML_SMOOTH_ACT
+#define KML_SMOOTH_ACT 1
+#endif
+
 #define TERM_LIMIT 0x10000000L /* ±2^28: each projected term is clamped here before the sum */
 
 static int shift_ok(int32_t s) { return s >= 0 && s <= KML_Q_MAX_SHIFT; }
@@ -33,8 +41,8 @@ static kml_status validate_lin(const kml_lin_q *l, uint16_t in, uint16_t out, ui
 
 static int act_ok(uint8_t a)
 {
-    return a == KML_ACT_QUANTTANH || a == KML_ACT_QUANTSIGM || a == KML_ACT_HARDSIGM || a == KML_ACT_TANH ||
-           a == KML_ACT_SIGMOID;
+    return a == KML_ACT_QUANTTANH || a == KML_ACT_QUANTSIGM || a == KML_ACT_HARDSIGM ||
+           (KML_SMOOTH_ACT && (a == KML_ACT_TANH || a == KML_ACT_SIGMOID));
 }
 
 static int const_ok(int16_t c, uint8_t q_g) { return c >= 0 && c <= ((int16_t)1 << q_g); }
@@ -90,15 +98,19 @@ KML_INLINE_ int32_t clamp_term(int32_t v)
 typedef struct {
     int32_t add, lo, hi; /* hi: the upper clip bound of v + add */
     uint8_t rs, ls; /* q_from >= q_g: rounding right shift by rs (ls = 0); else exact left shift by ls */
+#if KML_SMOOTH_ACT
     uint8_t table;  /* KML_ACT_TANH or KML_ACT_SIGMOID: kml_tanh_q / kml_sigm_q instead (0 = a PWL form) */
     uint8_t qa, qg;
+#endif
 } act_conv;
 
 static void act_setup(act_conv *c, uint8_t act, uint8_t q_a, uint8_t q_g)
 {
+#if KML_SMOOTH_ACT
     c->table = act == KML_ACT_TANH || act == KML_ACT_SIGMOID ? (uint8_t)(act == KML_ACT_TANH ? 1 : 2) : 0;
     c->qa = q_a;
     c->qg = q_g;
+#endif
     uint8_t e = act == KML_ACT_HARDSIGM ? 2 : act == KML_ACT_QUANTSIGM ? 1 : 0; /* the divisor 2^e */
     int32_t one = (int32_t)1 << q_a;
     uint8_t q_from = (uint8_t)(q_a + e);
@@ -109,9 +121,29 @@ static void act_setup(act_conv *c, uint8_t act, uint8_t q_a, uint8_t q_g)
     c->ls = q_from >= q_g ? 0 : (uint8_t)(q_g - q_from);
 }
 
+#if KML_SMOOTH_ACT
+/* tanh / sigmoid by table, out of line: the clip forms' unit loops stay small */
+static __attribute__((noinline)) int16_t act_table(const act_conv *c, int32_t v)
+{
+    return c->table == 1 ? kml_tanh_q(v, c->qa, c->qg) : kml_sigm_q(v, c->qa, c->qg);
+}
+#endif
+
+KML_INLINE_ int act_by_table(const act_conv *c)
+{
+#if KML_SMOOTH_ACT
+    return c->table != 0;
+#else
+    (void)c;
+    return 0;
+#endif
+}
+
 KML_INLINE_ int16_t act_apply(const act_conv *c, int32_t v)
 {
-    if (c->table) return c->table == 1 ? kml_tanh_q(v, c->qa, c->qg) : kml_sigm_q(v, c->qa, c->qg);
+#if KML_SMOOTH_ACT
+    if (c->table) return act_table(c, v);
+#endif
     v += c->add;
     if (v < c->lo) v = c->lo;
     if (v > c->hi) v = c->hi;
@@ -471,7 +503,7 @@ static void step(const kml_rnn_q *m, const int16_t *x_raw, kml_rnn_state_q *st, 
     dst = m->U.rank ? h : c.hn;
     if (is_sp8(c.fw) && is_sp8(c.fu)) {
 #ifdef KML_GRNN_T1_
-        if (grnn && !K.gate.table && !K.up.table) /* the Thumb-1 loop has the PWL forms only */
+        if (grnn && !act_by_table(&K.gate) && !act_by_table(&K.up)) /* the Thumb-1 loop has the PWL forms only */
             grnn_sp8_t1(&c, &K, h, dst, H);
         else
 #endif

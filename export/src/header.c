@@ -572,6 +572,16 @@ int kml_header_write_q(const char *path, const kml_rnn_q *m, const kml_header_op
     emit_preamble(&o, opt, m->cell == KML_RNN_FASTGRNN ? "FastGRNN integer" : "FastRNN integer", 1);
     emit_dims(&o, m->cell, m->D, m->H, m->C, m->W.rank, m->U.rank, 1, opt);
     emit_emi(&o, opt->emi);
+    { /* tanh / sigmoid by table (kml_q.h): a runtime built with KML_SMOOTH_ACT=0 leaves that code out */
+        int smooth = m->update_nl == KML_ACT_TANH || m->update_nl == KML_ACT_SIGMOID ||
+                     (m->cell == KML_RNN_FASTGRNN && (m->gate_nl == KML_ACT_TANH || m->gate_nl == KML_ACT_SIGMOID));
+        fprintf(o.f, "#define %s_SMOOTH_ACT %d  /* %s */\n", P, smooth,
+                smooth ? "uses tanh / sigmoid by table: the runtime needs KML_SMOOTH_ACT (the default)"
+                       : "clip forms only: the runtime may be compiled with -DKML_SMOOTH_ACT=0 (smaller, faster)");
+        if (smooth)
+            fprintf(o.f, "#if defined(KML_SMOOTH_ACT) && !KML_SMOOTH_ACT\n#error \"%s.h needs the runtime's tanh / sigmoid "
+                         "tables: compile it without -DKML_SMOOTH_ACT=0\"\n#endif\n", P);
+    }
     fprintf(o.f, "#define %s_Q_IN %u   /* the raw input x_raw is int16 with %u fractional bits */\n", P, m->q_in, m->q_in);
     fprintf(o.f, "#define %s_LOGIT_Q %u  /* logits are int32 with %u fractional bits */\n\n", P, kml_rnn_logit_q(m),
             kml_rnn_logit_q(m));
