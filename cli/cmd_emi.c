@@ -607,6 +607,7 @@ static int emi_eval(int argc, char **argv)
         cJSON_AddNumberToObject(o, "mi_savings", res[0].savings.mi);
         cJSON_AddNumberToObject(o, "early_savings", res[0].savings.early);
         cJSON_AddNumberToObject(o, "total_savings", res[0].savings.total);
+        kml_report_model_json(o, &m); /* params, model_bytes, ... as `emi train --json` */
         cJSON *sw = cJSON_AddArrayToObject(o, "sweep");
         for (int i = 1; i <= NS; i++) {
             cJSON *e = cJSON_CreateObject();

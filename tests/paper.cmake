@@ -1,10 +1,11 @@
 # tests/paper.cmake: bench/paper in CI.
 #   paper_orchestration  bench/paper's scheduling, resume, report and --check logic, driven through
 #                        tests/paper/fake_kiloml (no training; a few seconds; both builds)
-#   paper_quick          bench/paper --quick --check: every row trained on the reduced schedule and
-#                        compared with its recorded quick figure (bench/paper.d/rows.txt). Release
-#                        build only (label "slow": scripts/test.sh leaves it out of the sanitizer
-#                        pass). Exit 77 = skipped: no row could be checked (stages or data missing).
+#   paper_quick          bench/paper --quick --check: every row against its recorded full run (seed 0,
+#                        bench/paper.d/ref/): the first epochs of the full command rerun and their log
+#                        compared, the recorded model taken through every later stage to the recorded
+#                        figure. Release build only (label "slow": scripts/test.sh leaves it out of the
+#                        sanitizer pass). Exit 77 = skipped: no row could be checked (data missing).
 find_program(KML_BASH bash)
 find_program(KML_JQ jq)
 if(NOT KML_BASH OR NOT KML_JQ)

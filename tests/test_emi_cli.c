@@ -131,6 +131,7 @@ static void train_then_eval(void **state)
     assert_true(early > 0.0 && early < 1.0);
     assert_true(fabs(total - (1 - (1 - mi) * (1 - early))) < 1e-9);
     assert_int_equal((int)num(o, "k"), 2); /* from the model file */
+    assert_true(num(o, "model_bytes") >= 4 * num(o, "params") && num(o, "params") > 0); /* as emi train reports */
     const cJSON *sw = cJSON_GetObjectItemCaseSensitive(o, "sweep");
     assert_true(cJSON_IsArray(sw) && cJSON_GetArraySize(sw) >= 5);
     /* a lower threshold never runs more steps */
