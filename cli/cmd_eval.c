@@ -115,10 +115,7 @@ int kml_cmd_eval(int argc, char **argv)
             cJSON_AddItemToArray(cm, r);
             cJSON_AddItemToArray(rec, row ? cJSON_CreateNumber((double)conf[(size_t)a * C + a] / row) : cJSON_CreateNull());
         }
-        char *txt = cJSON_PrintUnformatted(o);
-        if (txt) puts(txt);
-        free(txt);
-        cJSON_Delete(o);
+        kml_cli_json_print(o);
     } else {
         kml_report_model(stdout, &m);
         printf("test accuracy: %.4f (%d series of %s%s)\n", acc, t->n, dopt.path,

@@ -15,6 +15,7 @@
 #include "kiloml/model_file.h"
 #include "kiloml/qmodel_file.h"
 #include "kiloml/quantize.h"
+#include "model_report.h"
 #include "quant_report.h"
 
 static const char usage[] =
@@ -203,10 +204,7 @@ int kml_cmd_quantize(int argc, char **argv)
         cJSON_AddNumberToObject(o, "val_disagreements", rep.val_disagree);
         cJSON_AddNumberToObject(o, "candidates", rep.candidates);
         cJSON_AddStringToObject(o, "output", out_path);
-        char *txt = cJSON_PrintUnformatted(o);
-        if (txt) puts(txt);
-        free(txt);
-        cJSON_Delete(o);
+        kml_cli_json_print(o);
     } else {
         kml_qreport_text(stdout, &m, &qm);
         printf("validation carve (%d training series): float %d correct, integer %d correct, %d disagreements "

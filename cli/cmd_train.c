@@ -350,10 +350,7 @@ int kml_cmd_train(int argc, char **argv)
             cJSON_AddNumberToObject(o, "epochs", tc.epochs);
             cJSON_AddStringToObject(o, "state", state_path);
             cJSON_AddStringToObject(o, "log", log_path);
-            char *txt = cJSON_PrintUnformatted(o);
-            if (txt) puts(txt);
-            free(txt);
-            cJSON_Delete(o);
+            kml_cli_json_print(o);
         } else {
             printf("stopped after epoch %d of %d: continue with the same command and --resume (state %s, log %s)\n",
                    tc.stop_after, tc.epochs, state_path, log_path);
@@ -397,10 +394,7 @@ int kml_cmd_train(int argc, char **argv)
         kml_cli_qat_json(o, &qat, &m);
         cJSON_AddStringToObject(o, "model", out_path);
         cJSON_AddStringToObject(o, "log", log_path);
-        char *txt = cJSON_PrintUnformatted(o);
-        if (txt) puts(txt);
-        free(txt);
-        cJSON_Delete(o);
+        kml_cli_json_print(o);
     } else {
         kml_report_model(stdout, &m);
         printf("trained %d epochs in %.1f s (%.0f samples/s); kept epoch %d\n", s.epochs, s.train_seconds,

@@ -1,4 +1,6 @@
 /* cli/model_report.c: model size, shape and cost summary for train/eval output. */
+#include <stdlib.h>
+#include <stdio.h>
 #include "model_report.h"
 
 #include "kiloml/iht.h"
@@ -51,4 +53,12 @@ void kml_report_model_json(cJSON *o, const kml_model *m)
     cJSON_AddNumberToObject(o, "macs_per_step", (double)kml_model_macs_per_step(m));
     cJSON_AddStringToObject(o, "cell", kml_cell_name(m->cfg.cell));
     cJSON_AddNumberToObject(o, "hidden", m->cfg.H);
+}
+
+void kml_cli_json_print(cJSON *o)
+{
+    char *txt = cJSON_PrintUnformatted(o);
+    if (txt) puts(txt);
+    free(txt);
+    cJSON_Delete(o);
 }

@@ -14,5 +14,7 @@ size_t kml_report_paper_bytes(const kml_model *m);
 void kml_report_model(FILE *f, const kml_model *m);
 /* params, model_bytes, paper_bytes, nnz, macs_per_step into a JSON object. */
 void kml_report_model_json(cJSON *o, const kml_model *m);
+/* o as one line on stdout (a command's --json answer); o is deleted */
+void kml_cli_json_print(cJSON *o);
 
 #endif

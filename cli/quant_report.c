@@ -3,6 +3,7 @@
 
 #include "kiloml/qmodel_file.h"
 #include "kiloml/trainer.h"
+#include "model_report.h"
 #include "quant_report.h"
 
 int kml_qcompare_run(const kml_model *m, const kml_qmodel *qm, const kml_dataset *d, kml_qcompare *out,
@@ -126,10 +127,7 @@ int kml_eval_quantized(const char *model_path, const kml_model *m, const kml_dat
         kml_qcompare_json(o, &c);
         kml_qreport_json(o, m, &qm);
         cJSON_AddBoolToObject(o, "quantized", 1);
-        char *txt = cJSON_PrintUnformatted(o);
-        if (txt) puts(txt);
-        free(txt);
-        cJSON_Delete(o);
+        kml_cli_json_print(o);
     } else {
         kml_qreport_text(stdout, m, &qm);
         printf("test (%d series%s):   float accuracy %.4f   integer accuracy %.4f   disagreements %d\n", c.n,
